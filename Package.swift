@@ -1,0 +1,116 @@
+// swift-tools-version: 6.0
+// Roost: a pub/sub message broker that speaks WebSocket.
+//
+// The targets are the architecture, and dependencies point one way:
+//   RoostStorage <- RoostBroker <- RoostServer -> RoostProtocol <- RoostClient
+// with RoostCLI (behind the `roost` executable) on top of all of them.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "roost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "roost", targets: ["roost"]),
+        .library(name: "RoostServer", targets: ["RoostServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries: liblz4 (Debian liblz4-dev) and libxxhash (Debian libxxhash-dev).
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+
+        // The log: segments, record batches, indexes, recovery, retention. No networking.
+        .target(
+            name: "RoostStorage",
+            dependencies: [
+                "CLZ4", "CXXHash",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Topics, consumers, delivery, flow control, dedup, dead letters. No WebSocket, no wire codes.
+        .target(
+            name: "RoostBroker",
+            dependencies: [
+                "RoostStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Wire protocol v1: frame types and their JSON and binary codecs. Shared by server and client.
+        .target(
+            name: "RoostProtocol",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The WebSocket and HTTP frontend (SwiftNIO): wire protocol over /v1/ws, health, metrics, admin API.
+        .target(
+            name: "RoostServer",
+            dependencies: [
+                "RoostBroker", "RoostProtocol", "RoostStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Test support shipped with the product: manual clock, temporary directories.
+        .target(
+            name: "RoostTesting",
+            dependencies: [
+                "RoostStorage",
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The `roost` command line: serve, pub, sub, topics, consumers, stats, bench, log.
+        .target(
+            name: "RoostCLI",
+            dependencies: [
+                "RoostStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "roost", dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+
+        .testTarget(
+            name: "RoostStorageTests",
+            dependencies: ["RoostStorage", "RoostTesting"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

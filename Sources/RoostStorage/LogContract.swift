@@ -1,0 +1,219 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The contract between the log and everything above it (the broker, the server's admin API, the CLI's
+// log tools). The disk log is the default implementation; another backend (an in-memory log for tests,
+// a distributed engine later) plugs in by conforming to `TopicLog` and `LogStore`.
+
+/// A string header carried with a record. Order is kept; names may repeat.
+public struct RecordHeader: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A record as a producer hands it to the log: the log assigns its offset and timestamp.
+public struct Record: Sendable, Equatable {
+    /// Optional key (bytes). `nil` and an empty key are different: the batch format keeps the difference.
+    public var key: ByteBuffer?
+    public var headers: [RecordHeader]
+    public var value: ByteBuffer
+
+    public init(key: ByteBuffer? = nil, headers: [RecordHeader] = [], value: ByteBuffer) {
+        self.key = key
+        self.headers = headers
+        self.value = value
+    }
+}
+
+/// A record read back from the log.
+public struct StoredRecord: Sendable, Equatable {
+    /// Dense per-topic offset, from 0.
+    public var offset: Int64
+    /// Broker timestamp in milliseconds since the Unix epoch; non-decreasing along offsets.
+    public var timestamp: Int64
+    public var key: ByteBuffer?
+    public var headers: [RecordHeader]
+    public var value: ByteBuffer
+
+    public init(offset: Int64, timestamp: Int64, key: ByteBuffer? = nil, headers: [RecordHeader] = [], value: ByteBuffer) {
+        self.offset = offset
+        self.timestamp = timestamp
+        self.key = key
+        self.headers = headers
+        self.value = value
+    }
+}
+
+/// What an append assigned: the records got offsets `baseOffset ..< baseOffset + count`, all with `timestamp`.
+public struct AppendResult: Sendable, Hashable {
+    public var baseOffset: Int64
+    public var count: Int
+    /// Broker timestamp given to every record of the append, ms since the epoch.
+    public var timestamp: Int64
+    /// `true` when the records were fdatasync'ed before the append completed (fsync policy `always`).
+    public var durable: Bool
+
+    public init(baseOffset: Int64, count: Int, timestamp: Int64, durable: Bool) {
+        self.baseOffset = baseOffset
+        self.count = count
+        self.timestamp = timestamp
+        self.durable = durable
+    }
+
+    /// Offset of the last record of the append.
+    public var lastOffset: Int64 { baseOffset + Int64(count) - 1 }
+}
+
+/// Records read from a log, and where the next read should start.
+public struct ReadResult: Sendable, Equatable {
+    /// Consecutive records in offset order (empty when the reader is at the end of the log).
+    public var records: [StoredRecord]
+    /// The offset to read from next: one past the last returned record, or the requested offset if none.
+    public var nextOffset: Int64
+
+    public init(records: [StoredRecord], nextOffset: Int64) {
+        self.records = records
+        self.nextOffset = nextOffset
+    }
+}
+
+/// When the log calls fdatasync, and so what an acknowledged append survives (see Docs/storage.md).
+public enum FsyncPolicy: Sendable, Hashable, Codable {
+    /// fdatasync before an append completes: survives process crash and power loss. The default.
+    case always
+    /// fdatasync at most this many milliseconds after a write: survives a process crash; power loss
+    /// may lose the last interval.
+    case interval(milliseconds: Int64)
+    /// Never fdatasync (the OS writes back): survives a process crash, not power loss.
+    case never
+}
+
+/// Compression of the records part of each batch.
+public enum CompressionCodec: String, Sendable, Hashable, Codable, CaseIterable {
+    case none
+    case lz4
+}
+
+/// Per-topic log settings. Stored with the topic and restored on open.
+public struct LogConfiguration: Sendable, Hashable, Codable {
+    /// Roll to a new segment once the active one reaches this size. Default 64 MiB: small enough that
+    /// retention frees space in reasonable steps, large enough that a topic has few files.
+    public var segmentBytes: Int
+    /// Roll to a new segment once the active one's first record is this old. Default 7 days.
+    public var segmentMilliseconds: Int64
+    /// Delete whole segments whose newest record is older than this. `nil` keeps forever. Default 7 days.
+    public var retentionMilliseconds: Int64?
+    /// Delete the oldest whole segments while the topic is larger than this. `nil`: no size limit (default).
+    public var retentionBytes: Int64?
+    public var compression: CompressionCodec
+    public var fsync: FsyncPolicy
+    /// Bytes between two entries of the sparse offset and time indexes. Default 4 KiB.
+    public var indexIntervalBytes: Int
+
+    public init(
+        segmentBytes: Int = 64 << 20,
+        segmentMilliseconds: Int64 = 7 * 24 * 3_600_000,
+        retentionMilliseconds: Int64? = 7 * 24 * 3_600_000,
+        retentionBytes: Int64? = nil,
+        compression: CompressionCodec = .none,
+        fsync: FsyncPolicy = .always,
+        indexIntervalBytes: Int = 4096
+    ) {
+        self.segmentBytes = segmentBytes
+        self.segmentMilliseconds = segmentMilliseconds
+        self.retentionMilliseconds = retentionMilliseconds
+        self.retentionBytes = retentionBytes
+        self.compression = compression
+        self.fsync = fsync
+        self.indexIntervalBytes = indexIntervalBytes
+    }
+}
+
+/// A source of wall-clock time in milliseconds since the epoch. Injected so tests can drive retention,
+/// segment rolling, redelivery and timeouts with a manual clock instead of sleeping.
+public protocol WallClock: Sendable {
+    func nowMilliseconds() -> Int64
+}
+
+/// The system's real-time clock.
+public struct SystemWallClock: WallClock {
+    public init() {}
+    public func nowMilliseconds() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+/// One topic's append-only log. All members are safe to call from any thread.
+public protocol TopicLog: AnyObject, Sendable {
+    /// The topic name.
+    var name: String { get }
+    /// Current settings.
+    var configuration: LogConfiguration { get }
+    /// The first offset still retained (records below it were deleted by retention).
+    var startOffset: Int64 { get }
+    /// The offset the next record will get. Records in `startOffset ..< endOffset` are readable; with
+    /// fsync `always` a record becomes readable only once it is on disk, so no reader ever sees a record
+    /// that a crash could take back.
+    var endOffset: Int64 { get }
+    /// Bytes on disk (segments and indexes).
+    var sizeInBytes: Int64 { get }
+
+    /// Appends `records` as one batch (with records of concurrent callers: group commit) and calls
+    /// `completion` once they are written and, under fsync `always`, fdatasync'ed. `completion` runs on a
+    /// storage thread: keep it short.
+    func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)
+
+    /// Reads consecutive records from `offset`, at most `maxRecords` and about `maxBytes` (at least one
+    /// record is returned when one exists). Throws `LogError` `offsetOutOfRange` below `startOffset`;
+    /// returns no records at or past `endOffset`. Blocking file I/O: call it off event loops.
+    func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> ReadResult
+
+    /// The first offset whose timestamp is `>= timestamp`, or `endOffset` if there is none.
+    func offset(forTimestamp timestamp: Int64) throws -> Int64
+
+    /// Calls `callback` once, as soon as `endOffset > offset` (at once if that is already true). Tail readers
+    /// use it instead of polling the disk.
+    func notifyWhenReadable(beyond offset: Int64, _ callback: @escaping @Sendable () -> Void)
+
+    /// Changes settings (retention, segment size, fsync, compression for new batches) and stores them.
+    func reconfigure(_ configuration: LogConfiguration) throws
+}
+
+extension TopicLog {
+    /// Async form of `append(_:completion:)`.
+    public func append(_ records: [Record]) async throws -> AppendResult {
+        try await withCheckedThrowingContinuation { continuation in
+            self.append(records) { continuation.resume(with: $0) }
+        }
+    }
+}
+
+/// The set of topic logs under one data directory.
+public protocol LogStore: AnyObject, Sendable {
+    /// Names of all logs, sorted.
+    func logNames() -> [String]
+    /// The open log for `name`, or `nil` if none exists.
+    func log(named name: String) -> (any TopicLog)?
+    /// Creates (and stores the configuration of) a new log. Throws `LogError` `alreadyExists`.
+    func createLog(named name: String, configuration: LogConfiguration) throws -> any TopicLog
+    /// Deletes a log and its files.
+    func deleteLog(named name: String) throws
+    /// Deletes expired segments of every log (by age and size), as of `clock` now. Returns segments deleted.
+    @discardableResult
+    func enforceRetention() throws -> Int
+    /// Flushes and fsyncs every log, writes the clean-shutdown markers and closes the files. Appends after
+    /// `close()` fail with `LogError` `closed`.
+    func close() throws
+}

@@ -1,0 +1,6 @@
+import Testing
+import RoostStorage
+
+@Test func moduleLinks() {
+    #expect(String(describing: RoostStorageModule.self) == "RoostStorageModule")
+}
