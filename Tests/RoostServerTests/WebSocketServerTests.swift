@@ -110,4 +110,43 @@ import Testing
         await client.close()
         await harness.server.shutdown()
     }
+
+    @Test func idleConnectionsGetKeepalivePingsAndOutliveTheHandshakeTimeout() async throws {
+        let harness = try await ServerHarness.start { configuration in
+            configuration.handshakeTimeout = .milliseconds(60)
+            configuration.pingInterval = .milliseconds(30)
+            configuration.idleTimeout = .seconds(60)
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        // Four pings span more than the handshake timeout: the upgraded connection is not subject to it.
+        for _ in 0..<4 {
+            let ping = try #require(await client.readFrame())
+            #expect(ping.opcode == 0x9)
+            try await client.send(TestFrames.frame(opcode: 0xA, ping.payload))
+        }
+        try await client.send(TestFrames.text("still here"))
+        var echo = try #require(await client.readFrame())
+        while echo.opcode == 0x9 { echo = try #require(await client.readFrame()) }
+        #expect(echo.text == "still here")
+        await client.close()
+        await harness.server.shutdown()
+    }
+
+    @Test func aPeerThatAnswersNothingIsClosedAfterTheIdleTimeout() async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.pingInterval = .milliseconds(20)
+            configuration.idleTimeout = .milliseconds(60)
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        var pings = 0
+        var closeCode: UInt16?
+        while let frame = await client.readFrame() {
+            if frame.opcode == 0x9 { pings += 1 }
+            if frame.opcode == 0x8 { closeCode = frame.closeCode }
+        }
+        #expect(pings >= 1)
+        #expect(closeCode == 1001)
+        #expect(await harness.waitFor(.closed(1001)))
+        await harness.server.shutdown()
+    }
 }
