@@ -108,6 +108,14 @@ let package = Package(
         .executableTarget(name: "roost", dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
         .testTarget(
+            name: "RoostProtocolTests",
+            dependencies: [
+                "RoostProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoostStorageTests",
             dependencies: ["RoostStorage", "RoostTesting"],
             swiftSettings: swiftSettings
