@@ -41,21 +41,22 @@ struct ErrorCodeTests {
     }
 
     @Test func docTableMatchesRegistry() throws {
-        // Rows of the error table look like: | `code` | meaning |
-        let rows = try Self.protocolDoc().split(separator: "\n").filter { $0.hasPrefix("| `") }
-        var documented: [String: String] = [:]
-        for row in rows {
+        // The table in the "## Error codes" section; rows look like: | `code` | meaning | default message |
+        let lines = try Self.protocolDoc().split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("## Error codes") })
+        let section = lines[(start + 1)...].prefix { !$0.hasPrefix("## ") }
+        var documented: [String: (meaning: String, message: String)] = [:]
+        for row in section where row.hasPrefix("| `") {
             let cells = row.split(separator: "|").map { $0.trimmingSpaces }
-            guard cells.count >= 2, cells[0].hasPrefix("`"), cells[0].hasSuffix("`") else { continue }
+            guard cells.count >= 3 else { continue }
             let code = String(cells[0].dropFirst().dropLast())
-            if ErrorCode(rawValue: code).info != nil || code.contains("_") || code == "internal" {
-                documented[code] = cells[1]
-            }
+            #expect(documented[code] == nil, "\(code) documented twice")
+            documented[code] = (cells[1], String(cells[2].dropFirst().dropLast()))
         }
-        let registry = Dictionary(uniqueKeysWithValues: ErrorCode.all.map { ($0.code.rawValue, $0.meaning) })
-        #expect(Set(documented.keys) == Set(registry.keys))
-        for (code, meaning) in registry {
-            #expect(documented[code] == meaning, "meaning of \(code)")
+        #expect(Set(documented.keys) == Set(ErrorCode.all.map(\.code.rawValue)))
+        for info in ErrorCode.all {
+            #expect(documented[info.code.rawValue]?.meaning == info.meaning, "meaning of \(info.code)")
+            #expect(documented[info.code.rawValue]?.message == info.defaultMessage, "message of \(info.code)")
         }
     }
 }
