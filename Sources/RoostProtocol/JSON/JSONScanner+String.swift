@@ -140,7 +140,9 @@ extension JSONScanner {
                 index += 4
                 if scalar >= 0xD800 && scalar <= 0xDBFF && index + 6 <= contents.count {
                     let low = UInt32(JSONScanner.hex4(contents, at: index + 2))
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    // Wrapping arithmetic: validation paired the surrogates, and if it had not, an
+                    // invalid scalar is dropped below instead of trapping.
+                    scalar = 0x10000 &+ ((scalar &- 0xD800) &<< 10) &+ (low &- 0xDC00)
                     index += 6
                 }
                 if let unicode = Unicode.Scalar(scalar) {
