@@ -90,6 +90,7 @@ let package = Package(
             name: "RoostTesting",
             dependencies: [
                 "RoostStorage",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
