@@ -27,7 +27,10 @@ final class BrokerFixture {
         broker = try Broker(configuration: configuration, store: store, stateDirectory: directory + "/state", clock: clock)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit {
+        try? broker.shutdown()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 
     /// Publishes `count` messages with payloads "m<i>" in batches, waiting for each batch's confirm.
     @discardableResult
@@ -44,8 +47,10 @@ final class BrokerFixture {
         return offsets
     }
 
-    func subscribe(_ request: SubscriptionRequest, mode: TestSink.Mode = .record, keep: Bool = true) throws -> (Subscription, TestSink) {
-        let sink = TestSink(mode: mode, keepDeliveries: keep)
+    func subscribe(
+        _ request: SubscriptionRequest, mode: TestSink.Mode = .record, keep: Bool = true, counter: DeliveryCounter? = nil
+    ) throws -> (Subscription, TestSink) {
+        let sink = TestSink(mode: mode, keepDeliveries: keep, counter: counter)
         let subscription = try broker.subscribe(request, sink: sink)
         sink.attach(subscription)
         return (subscription, sink)

@@ -29,11 +29,13 @@ final class TestSink: DeliverySink {
 
     let mode: Mode
     let keepDeliveries: Bool
+    let counter: DeliveryCounter?
     private let state = NIOLockedValueBox(State())
 
-    init(mode: Mode = .record, keepDeliveries: Bool = true) {
+    init(mode: Mode = .record, keepDeliveries: Bool = true, counter: DeliveryCounter? = nil) {
         self.mode = mode
         self.keepDeliveries = keepDeliveries
+        self.counter = counter
     }
 
     /// The subscription to ack or credit through (set right after subscribing).
@@ -52,6 +54,7 @@ final class TestSink: DeliverySink {
             snapshot.count += deliveries.count
         }
         if let subscription { handle(deliveries, subscription) }
+        counter?.add(deliveries.count)
     }
 
     private func handle(_ deliveries: [Delivery], _ subscription: Subscription) {
@@ -73,7 +76,7 @@ final class TestSink: DeliverySink {
 
     var snapshot: Snapshot { state.withLockedValue { $0.snapshot } }
 
-    /// Returns once `predicate` holds for what was received (checked now and after every event).
+    /// Returns once `predicate` holds (it runs under the sink's lock: it must not read `snapshot` of this sink) for what was received (checked now and after every event).
     func wait(until predicate: @escaping @Sendable (Snapshot) -> Bool) async {
         await withCheckedContinuation { continuation in
             let ready = state.withLockedValue { state in
