@@ -99,7 +99,7 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage",
+                "RoostStorage", "RoostBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,6 +113,15 @@ let package = Package(
             dependencies: [
                 "RoostProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostBrokerTests",
+            dependencies: [
+                "RoostBroker", "RoostStorage", "RoostTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
