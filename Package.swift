@@ -92,6 +92,7 @@ let package = Package(
             name: "RoostTesting",
             dependencies: [
                 "RoostStorage",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -100,7 +101,7 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage",
+                "RoostStorage", "RoostBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -109,6 +110,23 @@ let package = Package(
         ),
         .executableTarget(name: "roost", dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
+        .testTarget(
+            name: "RoostProtocolTests",
+            dependencies: [
+                "RoostProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostBrokerTests",
+            dependencies: [
+                "RoostBroker", "RoostStorage", "RoostTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoostStorageTests",
             dependencies: ["RoostStorage", "RoostTesting"],
