@@ -69,9 +69,11 @@ public final class RoostServer: Sendable {
         self.state.withLockedValue { $0.connections.count }
     }
 
-    /// Binds the listening socket. Throws when the address cannot be bound.
+    /// Binds the listening socket. Throws ``ServerConfigurationError`` for an unworkable configuration, and the
+    /// socket error when the address cannot be bound.
     public func start() async throws {
         let configuration = self.configuration
+        try configuration.validate()
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
