@@ -131,7 +131,7 @@ public final class RoostServer: Sendable {
         let timeout = RequestTimeoutHandler(timeout: self.configuration.handshakeTimeout)
         guard admitted else {
             self.metrics.connectionRefused()
-            try pipeline.addHandlers([encoder, decoder, timeout, ConnectionRefusalHandler()])
+            try pipeline.addHandlers([encoder, decoder, HTTPServerProtocolErrorHandler(), timeout, ConnectionRefusalHandler()])
             return
         }
         self.metrics.connectionOpened()
