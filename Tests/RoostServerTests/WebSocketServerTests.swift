@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -147,6 +148,29 @@ import Testing
         #expect(pings >= 1)
         #expect(closeCode == 1001)
         #expect(await harness.waitFor(.closed(1001)))
+        await harness.server.shutdown()
+    }
+
+    /// Pausing is NIO's `autoRead`; what this checks is that a paused connection loses nothing and picks up
+    /// where it stopped once resumed.
+    @Test(.timeLimit(.minutes(1)))
+    func readingPausedAndResumedLosesNothing() async throws {
+        var harness = try await ServerHarness.start()
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.send(TestFrames.text("pause"))
+        #expect(await harness.waitFor(.paused))
+        let frame = ByteBuffer(bytes: TestFrames.frame(opcode: 0x2, [UInt8](repeating: 7, count: 64 << 10)))
+        let frames = 16
+        for _ in 0..<frames { client.channel.write(frame, promise: nil) }
+        client.channel.flush()
+        let session = try #require(harness.sessions.withLockedValue { $0.first })
+        session.setReadingPaused(false)
+        var echoed = 0
+        while echoed < frames, let reply = await client.readFrame() {
+            if reply.opcode == 0x2 && reply.payload.count == 64 << 10 { echoed += 1 }
+        }
+        #expect(echoed == frames)
+        await client.close()
         await harness.server.shutdown()
     }
 }
