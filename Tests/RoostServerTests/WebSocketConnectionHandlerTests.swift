@@ -18,14 +18,25 @@ import Testing
         }
     }
 
+    /// Holds every write forever: a peer whose receive window stays closed.
+    private final class StalledWrites: ChannelOutboundHandler {
+        typealias OutboundIn = Any
+        var held: [EventLoopPromise<Void>?] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            self.held.append(promise)
+        }
+        func flush(context: ChannelHandlerContext) {}
+    }
+
     private struct Fixture {
         let loop = EmbeddedEventLoop()
         let channel: EmbeddedChannel
         let session: WebSocketSession
         let closedCode = NIOLockedValueBox<UInt16?>(nil)
 
-        init(_ configuration: ServerConfiguration) throws {
+        init(_ configuration: ServerConfiguration, stalledPeer: Bool = false) throws {
             self.channel = EmbeddedChannel(loop: self.loop)
+            if stalledPeer { try self.channel.pipeline.syncOperations.addHandler(StalledWrites()) }
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
             let captured = NIOLockedValueBox<WebSocketSession?>(nil)
             let closedCode = self.closedCode
@@ -86,5 +97,17 @@ import Testing
         #expect(close.opcode == .connectionClose)
         #expect(!fixture.channel.isActive)
         #expect(fixture.closedCode.withLockedValue { $0 } == 1001)
+    }
+
+    @Test func aViolationFromAPeerThatDoesNotReadStillEndsTCPAfterTheCloseTimeout() throws {
+        var configuration = ServerConfiguration()
+        configuration.closeTimeout = .seconds(5)
+        let fixture = try Fixture(configuration, stalledPeer: true)
+        // An unmasked frame: the close frame (1002) is written but the write never completes.
+        try fixture.channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "x")))
+        #expect(fixture.channel.isActive)
+        fixture.loop.advanceTime(by: .seconds(5))
+        #expect(!fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1002)
     }
 }

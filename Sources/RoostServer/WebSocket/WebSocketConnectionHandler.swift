@@ -232,6 +232,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         context.writeAndFlush(self.wrapOutboundOut(frame)).whenComplete { _ in
             loopBound.value.close(promise: nil)
         }
+        // A peer that does not read may never let the write complete: close anyway after the close timeout.
+        self.closeTimer?.cancel()
+        self.closeTimer = context.eventLoop.scheduleTask(in: self.configuration.closeTimeout) {
+            loopBound.value.close(promise: nil)
+        }
     }
 
     private func cancelTimers() {
