@@ -69,7 +69,7 @@ public final class RoostServer: Sendable {
         self.state.withLockedValue { $0.connections.count }
     }
 
-    /// Binds the listening socket. Throws ``ServerConfigurationError`` for an unworkable configuration, and the
+    /// Binds the listening socket; call it once. Throws ``ServerConfigurationError`` for an unworkable configuration, and the
     /// socket error when the address cannot be bound.
     public func start() async throws {
         let configuration = self.configuration
