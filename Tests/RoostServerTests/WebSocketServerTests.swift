@@ -88,11 +88,11 @@ import Testing
             configuration.outboundLowWaterMark = 16 << 10
         }
         let (client, _) = try await RawClient.webSocket(port: harness.port)
-        try await client.channel.setOption(.autoRead, value: false)
+        try await client.channel.setOption(.autoRead, value: false).get()
         try await client.send(TestFrames.text("flood"))
         #expect(await harness.waitFor(.writability(false)))
         #expect(await harness.nextEvent() == .floodStopped)
-        try await client.channel.setOption(.autoRead, value: true)
+        try await client.channel.setOption(.autoRead, value: true).get()
         #expect(await harness.waitFor(.writability(true)))
         await client.close()
         await harness.server.shutdown()
@@ -105,7 +105,7 @@ import Testing
             configuration.maxOutboundBufferSize = 1 << 20
         }
         let (client, _) = try await RawClient.webSocket(port: harness.port)
-        try await client.channel.setOption(.autoRead, value: false)
+        try await client.channel.setOption(.autoRead, value: false).get()
         try await client.send(TestFrames.text("abuse"))
         #expect(await harness.waitFor(.closed(1008)))
         await client.close()
