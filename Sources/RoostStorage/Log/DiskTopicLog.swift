@@ -78,7 +78,7 @@ public final class DiskTopicLog: TopicLog {
         while i < segments.count, next < end, records.count < maxRecords, budget > 0 {
             let segment = segments[i]
             let limit = segment.snapshot.size
-            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 8 << 20))
+            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 1 << 20))
             let stop = try scanner.scan(from: segment.startPosition(for: next), limit: limit) { header, buffer, index, _ in
                 guard header.baseOffset < end else { return false }
                 guard header.nextOffset > next else { return true }
