@@ -28,6 +28,26 @@ import Testing
         try reopened.close()
     }
 
+    @Test func deleteThenRecreateStartsEmptyAndLeftoversAreCleaned() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "again", configuration: testConfiguration())
+            _ = try await log.append([record("old")])
+            // A completion that calls back into the store while the log is being deleted must not deadlock.
+            log.append([record("racing")]) { _ in _ = store.logNames() }
+            try store.deleteLog(named: "again")
+            let fresh = try store.createLog(named: "again", configuration: testConfiguration())
+            #expect(fresh.endOffset == 0)
+            #expect(try readAll(fresh).isEmpty)
+            try store.close()
+            Files.write(dir.appending(".deleting-7-x") , [], at: 0)
+            let reopened = try DiskLogStore(directory: dir.path)
+            #expect(!Files.exists(dir.appending(".deleting-7-x")))
+            #expect(reopened.logNames() == ["again"])
+            try reopened.close()
+        }
+    }
+
     @Test(arguments: ["", ".", "a..b", "a.", ".a", "a b", "a/b", "..", "é", "a*", "$", String(repeating: "x", count: 250)])
     func rejectsInvalidNames(name: String) throws {
         let dir = try TemporaryDirectory()

@@ -13,6 +13,7 @@ public final class DiskLogStore: LogStore {
     struct State {
         var logs: [String: DiskTopicLog] = [:]
         var closed = false
+        var deletions = 0
     }
 
     /// The data directory.
@@ -42,6 +43,10 @@ public final class DiskLogStore: LogStore {
         let clean = FileSystem.exists(marker)
         var logs: [String: DiskTopicLog] = [:]
         var reports: [RecoveryReport.LogRecovery] = []
+        for name in try FileSystem.list(directory) where name.hasPrefix(Self.deletingPrefix) {
+            let path = directory + "/" + name
+            if FileSystem.isDirectory(path) { try FileSystem.removeTree(path) } else { try FileSystem.remove(path) }
+        }
         for name in try FileSystem.list(directory).sorted()
         where LogFileNames.isValidTopicName(name) && FileSystem.isDirectory(directory + "/" + name) {
             let topicDirectory = directory + "/" + name
@@ -99,15 +104,27 @@ public final class DiskLogStore: LogStore {
     }
 
     public func deleteLog(named name: String) throws {
-        try state.withLockedValue { s in
+        // Under the lock the name is freed and the directory moved aside, so that a `createLog` of the same
+        // name right after gets a fresh directory; waiting for the writer and removing the files happen
+        // outside it, because append completions running on the writer may call into the store.
+        let (log, doomed) = try state.withLockedValue { s -> (DiskTopicLog, String) in
             guard let log = s.logs.removeValue(forKey: name) else {
                 throw LogError(code: .notFound, message: "no log named '\(name)'")
             }
-            log.abandon()
-            try FileSystem.removeTree(log.directory)
+            log.refuseAppends()
+            s.deletions += 1
+            let doomed = directory + "/" + Self.deletingPrefix + "\(s.deletions)-" + name
+            try FileSystem.rename(log.directory, to: doomed)
             try FileSystem.syncDirectory(directory)
+            return (log, doomed)
         }
+        log.abandon()
+        try FileSystem.removeTree(doomed)
     }
+
+    /// Directories being deleted are renamed with this prefix (never a valid topic name); leftovers of
+    /// a crash are removed on open.
+    static let deletingPrefix = ".deleting-"
 
     @discardableResult
     public func enforceRetention() throws -> Int {

@@ -68,7 +68,8 @@ extension DiskTopicLog {
     func process(_ items: [PendingAppend]) {
         let w = writer
         let configuration = self.configuration
-        if let failure = pending.withLockedValue({ $0.failure }) {
+        let (failure, abandoned) = pending.withLockedValue { ($0.failure, $0.abandoned) }
+        if let failure = failure ?? (abandoned ? LogError(code: .closed, message: "log '\(name)' was deleted") : nil) {
             for item in items { item.completion(.failure(failure)) }
             return
         }
@@ -189,6 +190,7 @@ extension DiskTopicLog {
     /// Seals the active segment (indexes written and synced) and starts a new one at `nextOffset`.
     private func roll(_ configuration: LogConfiguration) throws {
         let w = writer
+        if pending.withLockedValue({ $0.abandoned }) { throw LogError(code: .closed, message: "log '\(name)' was deleted") }
         try w.segment.writeIndexes(final: true)
         let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
             indexIntervalBytes: configuration.indexIntervalBytes, create: true)

@@ -107,6 +107,10 @@ enum FileSystem {
         guard fsync(fd) == 0 else { throw LogError.io("fsync", path: path) }
     }
 
+    static func rename(_ from: String, to: String) throws {
+        guard posixRename(from, to) == 0 else { throw LogError.io("rename", path: from) }
+    }
+
     static func remove(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT { throw LogError.io("unlink", path: path) }
     }
@@ -143,7 +147,7 @@ enum FileSystem {
         try file.truncate(to: 0)
         try bytes.withUnsafeBytes { try file.write($0, at: 0) }
         try file.sync()
-        guard rename(temporary, path) == 0 else { throw LogError.io("rename", path: path) }
+        guard posixRename(temporary, path) == 0 else { throw LogError.io("rename", path: path) }
         try syncDirectory(directory)
     }
 
@@ -166,3 +170,6 @@ extension LogError {
 
 @inline(__always)
 private func currentErrno() -> Int32 { errno }
+
+@inline(__always)
+private func posixRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
