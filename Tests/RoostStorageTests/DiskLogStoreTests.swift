@@ -1,6 +1,10 @@
 import NIOCore
 import RoostStorage
 import RoostTesting
+import Synchronization
+#if canImport(Dispatch)
+import Dispatch
+#endif
 import Testing
 
 @Suite struct DiskLogStoreTests {
@@ -88,6 +92,39 @@ import Testing
             }
             #expect(error?.code == .recordTooLarge)
             #expect(try await log.append([record("fits")]).baseOffset == 0)
+            try store.close()
+        }
+    }
+
+    @Test func fullQueueRejectsAppendsWithOverloaded() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            var config = testConfiguration()
+            config.maxBatchBytes = 4096
+            config.maxPendingBytes = 4096
+            let log = try store.createLog(named: "q", configuration: config)
+            // Hold the writer inside a completion so that later appends stay queued.
+            let (held, holding) = AsyncStream<Void>.makeStream()
+            let release = DispatchSemaphore(value: 0)
+            log.append([record("first")]) { _ in
+                holding.yield()
+                release.wait()
+            }
+            for await _ in held { break }
+            // While the writer is held, only a rejection can complete an append, and it does so at once.
+            let rejection = Mutex<LogError?>(nil)
+            var accepted = 0
+            while rejection.withLock({ $0 }) == nil, accepted < 1000 {
+                log.append([record(String(repeating: "q", count: 100))]) { result in
+                    if case .failure(let error as LogError) = result { rejection.withLock { $0 = error } }
+                }
+                if rejection.withLock({ $0 }) == nil { accepted += 1 }
+            }
+            let code = rejection.withLock { $0?.code }
+            #expect(code == .overloaded)
+            #expect(accepted > 10 && accepted < 100)
+            release.signal()
+            #expect(try await log.append([record("after")]).baseOffset == Int64(accepted + 1))
             try store.close()
         }
     }

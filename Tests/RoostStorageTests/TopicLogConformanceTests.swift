@@ -138,6 +138,41 @@ import Testing
     }
 
     @Test(arguments: codecs)
+    func tailReaderFollowsConcurrentAppendsWithoutGapsOrDuplicates(codec: CompressionCodec) async throws {
+        try await withLog(codec, fsync: .always) { _, log in
+            let total = 2_000
+            let reader = Task { () throws -> [String] in
+                var next: Int64 = 0
+                var seen: [String] = []
+                while seen.count < total {
+                    let page = try log.read(from: next, maxRecords: 300, maxBytes: 1 << 20)
+                    if page.records.isEmpty {
+                        let offset = next
+                        await withCheckedContinuation { c in log.notifyWhenReadable(beyond: offset) { c.resume() } }
+                        continue
+                    }
+                    #expect(page.records.first?.offset == next)
+                    seen += page.records.map { $0.value.string }
+                    next = page.nextOffset
+                }
+                return seen
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for i in stride(from: writer, to: total, by: 4) { _ = try await log.append([record("\(i)")]) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let seen = try await reader.value
+            #expect(seen.count == total)
+            #expect(Set(seen).count == total)
+            #expect(try readAll(log).map { $0.value.string } == seen)
+        }
+    }
+
+    @Test(arguments: codecs)
     func appendsAfterCloseFail(codec: CompressionCodec) async throws {
         try await withTemporaryDirectory { dir in
             let store = try DiskLogStore(directory: dir.path)

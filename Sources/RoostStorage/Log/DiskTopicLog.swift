@@ -71,7 +71,7 @@ public final class DiskTopicLog: TopicLog {
         }
         guard offset < end, maxRecords > 0 else { return ReadResult(records: [], nextOffset: offset) }
         var records: [StoredRecord] = []
-        records.reserveCapacity(min(maxRecords, Int(end - offset)))
+        records.reserveCapacity(min(maxRecords, Int(end - offset), 16_384))
         var budget = max(maxBytes, 1)
         var next = offset
         var i = Self.segmentIndex(containing: offset, in: segments)
