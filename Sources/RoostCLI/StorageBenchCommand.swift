@@ -40,6 +40,9 @@ struct StorageBenchCommand: AsyncParsableCommand {
     @Option(help: "Batch sizes of the append cases, comma-separated.")
     var batches: String = "1,100,1000"
 
+    @Option(help: "Fsync policies of the append cases, comma-separated (never, interval, always).")
+    var policies: String = "never,interval,always"
+
     /// The synchronous entry point: `await RoostCommand.main()` in main.swift resolves to the synchronous
     /// `ParsableCommand.main()` (swift-argument-parser issue 662), which calls this `run()`, not the async
     /// one; so it runs the async benchmark on the global executor and waits for it.
@@ -70,8 +73,11 @@ struct StorageBenchCommand: AsyncParsableCommand {
         print("| case | fsync | codec | batch | records | records/s | MB/s |")
         print("|---|---|---|---:|---:|---:|---:|")
         let batchSizes = batches.split(separator: ",").compactMap { Int($0) }
-        let policies: [(String, FsyncPolicy)] = [("never", .never), ("interval 10ms", .interval(milliseconds: 10)), ("always", .always)]
-        for (policyName, policy) in policies {
+        let known: [(String, String, FsyncPolicy)] = [
+            ("never", "never", .never), ("interval", "interval 10ms", .interval(milliseconds: 10)), ("always", "always", .always),
+        ]
+        let chosen = Set(policies.split(separator: ",").map(String.init))
+        for (key, policyName, policy) in known where chosen.contains(key) {
             for codec in CompressionCodec.allCases {
                 for batch in batchSizes {
                     let r = try await bench.append(fsync: policy, codec: codec, batch: batch, records: records, keep: false)
