@@ -124,6 +124,8 @@ import Testing
             #expect(code == .overloaded)
             #expect(accepted > 10 && accepted < 100)
             release.signal()
+            // Once the queued appends are written, the queue has room again.
+            await withCheckedContinuation { c in log.notifyWhenReadable(beyond: Int64(accepted)) { c.resume() } }
             #expect(try await log.append([record("after")]).baseOffset == Int64(accepted + 1))
             try store.close()
         }
