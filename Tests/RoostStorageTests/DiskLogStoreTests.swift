@@ -62,6 +62,17 @@ import Testing
         try store.close()
     }
 
+    @Test func aDirectoryIsOpenedByOneStoreAtATime() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try DiskLogStore(directory: dir.path)
+        let error = #expect(throws: LogError.self) { try DiskLogStore(directory: dir.path) }
+        #expect(error?.code == .io)
+        try store.close()
+        let next = try DiskLogStore(directory: dir.path)
+        try next.close()
+    }
+
     @Test func reconfigureIsStoredAndInvalidValuesRejected() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

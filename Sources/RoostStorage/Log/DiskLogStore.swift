@@ -26,6 +26,8 @@ public final class DiskLogStore: LogStore {
     private let clock: any WallClock
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    /// Held (flock) from open to close.
+    private let lock: LogFile
 
     /// Opens (creating it if needed) the store in `directory` and recovers every topic log in it.
     /// Throws `LogError` (`io`, `corrupt` for an unreadable `config.json`, `invalidConfiguration`).
@@ -35,6 +37,13 @@ public final class DiskLogStore: LogStore {
     ) throws {
         try defaultConfiguration.validate()
         try FileSystem.makeDirectories(directory)
+        let lock = try LogFile(path: directory + "/" + LogFileNames.lockFile, create: true)
+        do {
+            try lock.lockExclusively()
+        } catch let error as LogError {
+            throw LogError(code: .io, message: "\(directory) is in use by another store: \(error.message)", errno: error.errno)
+        }
+        self.lock = lock
         self.directory = directory
         self.defaultConfiguration = defaultConfiguration
         self.clock = clock
@@ -151,5 +160,6 @@ public final class DiskLogStore: LogStore {
         // Only a fully flushed store may skip the recovery scan next time.
         let marker = directory + "/" + LogFileNames.cleanShutdownMarker
         try FileSystem.writeAtomically([], to: marker, directory: directory)
+        lock.unlock()
     }
 }

@@ -76,6 +76,15 @@ final class LogFile: Sendable {
         #endif
     }
 
+    /// Takes an exclusive advisory lock without waiting; throws `io` (EWOULDBLOCK) when another open
+    /// file holds it. Released when the file is closed.
+    func lockExclusively() throws {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw LogError.io("flock", path: path) }
+    }
+
+    /// Releases the advisory lock.
+    func unlock() { _ = flock(fd, LOCK_UN) }
+
     /// Cuts the file to `size` bytes.
     func truncate(to size: Int) throws {
         guard ftruncate(fd, off_t(size)) == 0 else { throw LogError.io("ftruncate", path: path) }
