@@ -2,6 +2,9 @@ import NIOCore
 import RoostStorage
 import RoostTesting
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(Dispatch)
 import Dispatch
 #endif
@@ -71,6 +74,23 @@ import Testing
         try store.close()
         let next = try DiskLogStore(directory: dir.path)
         try next.close()
+    }
+
+    @Test func configFileInTheDocumentedFormatIsReadWithDefaults() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let topic = dir.appending("orders")
+        let json = #"{"compression":"lz4","fsync":{"interval":{"milliseconds":5}},"retentionMilliseconds":null}"#
+        #expect(mkdir(topic, 0o755) == 0)
+        Files.write(topic + "/" + LogFileNames.configFile, Array(json.utf8), at: 0)
+        let store = try DiskLogStore(directory: dir.path)
+        let config = try #require(store.log(named: "orders")?.configuration)
+        var expected = LogConfiguration()
+        expected.compression = .lz4
+        expected.fsync = .interval(milliseconds: 5)
+        expected.retentionMilliseconds = nil
+        #expect(config == expected)
+        try store.close()
     }
 
     @Test func reconfigureIsStoredAndInvalidValuesRejected() throws {
