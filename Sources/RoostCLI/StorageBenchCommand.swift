@@ -70,8 +70,8 @@ struct StorageBenchCommand: AsyncParsableCommand {
         print("record value: \(recordSize) bytes; MB/s counts value bytes (10^6)\n")
         let fsyncRate = try bench.measureRawFsyncRate()
         print("raw disk: \(Int(fsyncRate)) fdatasync/s (pwrite of \(recordSize) bytes + fdatasync, one at a time)\n")
-        print("| case | fsync | codec | batch | records | records/s | MB/s |")
-        print("|---|---|---|---:|---:|---:|---:|")
+        print("| case | fsync | codec | batch | records | records/s | MB/s | records/CPU-s |")
+        print("|---|---|---|---:|---:|---:|---:|---:|")
         let batchSizes = batches.split(separator: ",").compactMap { Int($0) }
         let known: [(String, String, FsyncPolicy)] = [
             ("never", "never", .never), ("interval", "interval 10ms", .interval(milliseconds: 10)), ("always", "always", .always),
@@ -111,6 +111,10 @@ struct StorageBench {
         var recordSize: Int
         var perSecond: Double { Double(records) / seconds }
         var megabytesPerSecond: Double { Double(records * recordSize) / seconds / 1e6 }
+        /// Process CPU time (user + system, all threads) spent in the case: a machine shared with other
+        /// work slows wall-clock rates, not this.
+        var cpuSeconds: Double = 0
+        var perCPUSecond: Double { cpuSeconds > 0 ? Double(records) / cpuSeconds : 0 }
     }
 
     let directory: String
@@ -122,6 +126,14 @@ struct StorageBench {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// User plus system CPU seconds of this process so far.
+    static func cpuTime() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     static func cpuCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
@@ -140,7 +152,7 @@ struct StorageBench {
     }
 
     func row(_ name: String, _ fsync: String, _ codec: String, _ batch: String, _ r: Result) -> String {
-        "| \(name) | \(fsync) | \(codec) | \(batch) | \(r.records) | \(Int(r.perSecond)) | \(String(format: "%.1f", r.megabytesPerSecond)) |"
+        "| \(name) | \(fsync) | \(codec) | \(batch) | \(r.records) | \(Int(r.perSecond)) | \(String(format: "%.1f", r.megabytesPerSecond)) | \(Int(r.perCPUSecond)) |"
     }
 
     /// A realistic 128-byte-ish JSON value, varying per record so that LZ4 has real work.
@@ -161,6 +173,7 @@ struct StorageBench {
         defer { close(fd); unlink(path) }
         let bytes = [UInt8](repeating: 7, count: recordSize)
         let start = Self.now()
+        let cpuStart = Self.cpuTime()
         var n = 0
         var position = 0
         while Self.now() - start < 1 || n < 10 {
@@ -180,15 +193,17 @@ struct StorageBench {
         let log = try store.createLog(named: name, configuration: LogConfiguration(compression: codec, fsync: fsync))
         let values = (0..<max(batch, 1000)).map { Record(value: value($0)) }
         let start = Self.now()
+        let cpuStart = Self.cpuTime()
         var written = 0
         while written < records, Self.now() - start < seconds {
             let slice = Array(values[(written % (values.count - batch + 1))...].prefix(batch))
             written += try await log.append(slice).count
         }
         let elapsed = Self.now() - start
+        let cpu = Self.cpuTime() - cpuStart
         if !keep { try store.deleteLog(named: name) }
         try store.close()
-        return Result(records: written, seconds: elapsed, recordSize: recordSize)
+        return Result(records: written, seconds: elapsed, recordSize: recordSize, cpuSeconds: cpu)
     }
 
     /// Single-record appends from `inFlight` concurrent callers under fsync `always`: each completion
@@ -201,6 +216,7 @@ struct StorageBench {
         let issued = NIOLockedValueBox(0)
         let deadline = Self.now() + seconds
         let start = Self.now()
+        let cpuStart = Self.cpuTime()
         let completed: Int = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int, any Error>) in
             let state = NIOLockedValueBox((done: 0, active: inFlight, failed: false))
             @Sendable func issue() {
@@ -233,9 +249,10 @@ struct StorageBench {
             for _ in 0..<inFlight { issue() }
         }
         let elapsed = Self.now() - start
+        let cpu = Self.cpuTime() - cpuStart
         try store.deleteLog(named: name)
         try store.close()
-        return Result(records: completed, seconds: elapsed, recordSize: recordSize)
+        return Result(records: completed, seconds: elapsed, recordSize: recordSize, cpuSeconds: cpu)
     }
 
     /// Reads the whole log kept by the `keep` append case, 10,000 records per read.
@@ -246,6 +263,7 @@ struct StorageBench {
         var offset = log.startOffset
         var count = 0
         let start = Self.now()
+        let cpuStart = Self.cpuTime()
         while true {
             let page = try log.read(from: offset, maxRecords: 10_000, maxBytes: 4 << 20)
             if page.records.isEmpty { break }
@@ -253,9 +271,10 @@ struct StorageBench {
             offset = page.nextOffset
         }
         let elapsed = Self.now() - start
+        let cpu = Self.cpuTime() - cpuStart
         try store.deleteLog(named: name)
         try store.close()
-        return Result(records: count, seconds: elapsed, recordSize: recordSize)
+        return Result(records: count, seconds: elapsed, recordSize: recordSize, cpuSeconds: cpu)
     }
 
     /// Writes about `mebibytes` of 128-byte records, closes cleanly, and times opening the store; then
