@@ -173,7 +173,6 @@ struct StorageBench {
         defer { close(fd); unlink(path) }
         let bytes = [UInt8](repeating: 7, count: recordSize)
         let start = Self.now()
-        let cpuStart = Self.cpuTime()
         var n = 0
         var position = 0
         while Self.now() - start < 1 || n < 10 {
