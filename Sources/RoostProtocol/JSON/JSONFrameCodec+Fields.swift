@@ -1,7 +1,8 @@
 import NIOCore
 
-// Field writers shared by the client and server encoders. Each writes `,"name":value`: the `op` field
-// always comes first, so every other field follows a comma.
+// Field writers shared by the client and server encoders. Each takes the literal `,"name":` (one static
+// write) and writes the value after it: the `op` field always comes first, so every other field follows
+// a comma.
 extension JSONFrameCodec {
     func writeID(_ id: RequestID?, into buffer: inout ByteBuffer) {
         guard let id else { return }
@@ -10,8 +11,7 @@ extension JSONFrameCodec {
     }
 
     func writeString(_ name: StaticString, _ value: String, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeQuoted(value, into: &buffer)
+        JSONOutput.writeQuoted(prefix: name, value, suffix: "", into: &buffer)
     }
 
     func writeInteger(_ name: StaticString, _ value: Int64, into buffer: inout ByteBuffer) {
@@ -28,8 +28,7 @@ extension JSONFrameCodec {
     func writeBytes(_ name: StaticString, orBase64 b64Name: StaticString, _ value: ByteBuffer, into buffer: inout ByteBuffer) {
         value.withUnsafeReadableBytes { bytes in
             if JSONScanner.isValidUTF8(bytes) {
-                JSONOutput.writeField(name, into: &buffer)
-                JSONOutput.writeQuoted(bytes, into: &buffer)
+                JSONOutput.writeQuoted(prefix: name, bytes, suffix: "", into: &buffer)
             } else {
                 JSONOutput.writeField(b64Name, into: &buffer)
                 buffer.writeInteger(UInt8(ascii: "\""))

@@ -5,6 +5,37 @@ import NIOCore
 enum JSONOutput {
     /// Writes `bytes` (well-formed UTF-8) as a quoted JSON string, escaping `"`, `\` and control characters.
     static func writeQuoted(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        writeQuoted(prefix: "", bytes, suffix: "", into: &buffer)
+    }
+
+    /// Writes `prefix`, `bytes` quoted, then `suffix`: in one write to the buffer when nothing needs
+    /// escaping (the usual case, and the one on the per-subscriber path).
+    static func writeQuoted(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+        guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount + 2
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+                var index = copy(prefix, into: output, at: 0)
+                output[index] = UInt8(ascii: "\"")
+                UnsafeMutableRawBufferPointer(rebasing: output[(index + 1)...]).copyMemory(from: bytes)
+                index += bytes.count + 1
+                output[index] = UInt8(ascii: "\"")
+                return copy(suffix, into: output, at: index + 1)
+            }
+            return
+        }
+        buffer.writeStaticString(prefix)
+        writeEscaped(bytes, into: &buffer)
+        buffer.writeStaticString(suffix)
+    }
+
+    /// Copies a literal into `output` at `index`; returns the index after it.
+    private static func copy(_ literal: StaticString, into output: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(
+            from: UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        return index + literal.utf8CodeUnitCount
+    }
+
+    private static func writeEscaped(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
         var runStart = 0
         for index in 0..<bytes.count {
@@ -37,8 +68,13 @@ enum JSONOutput {
 
     /// Writes a Swift string as a quoted JSON string.
     static func writeQuoted(_ string: String, into buffer: inout ByteBuffer) {
+        writeQuoted(prefix: "", string, suffix: "", into: &buffer)
+    }
+
+    /// Writes `prefix`, a Swift string quoted, then `suffix`.
+    static func writeQuoted(prefix: StaticString, _ string: String, suffix: StaticString, into buffer: inout ByteBuffer) {
         var string = string
-        string.withUTF8 { writeQuoted(UnsafeRawBufferPointer($0), into: &buffer) }
+        string.withUTF8 { writeQuoted(prefix: prefix, UnsafeRawBufferPointer($0), suffix: suffix, into: &buffer) }
     }
 
     /// Writes a decimal integer.
@@ -74,11 +110,8 @@ enum JSONOutput {
         }
     }
 
-    /// Writes `"name":` for a field after the first (with its leading comma).
-    static func writeField(_ name: StaticString, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: ","))
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeStaticString("\":")
+    /// Writes a field's `,"name":` literal.
+    static func writeField(_ literal: StaticString, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(literal)
     }
 }
