@@ -1,0 +1,83 @@
+import RoostStorage
+
+/// Settings of the broker core. Every limit that bounds memory is here, with its unit and the reason for
+/// its default, so that `.init()` just works.
+public struct BrokerConfiguration: Sendable, Hashable {
+    /// Create a topic with `defaultTopicConfiguration` on its first publish. Default `true`: publishers should
+    /// not need an admin step; operators who want a closed set of topics turn it off.
+    public var autoCreateTopics: Bool
+    /// Log settings of topics created without explicit settings (auto-created ones included).
+    public var defaultTopicConfiguration: LogConfiguration
+    /// Largest payload + key + headers of one message, bytes. Default 1 MiB, as NATS.
+    public var maxMessageBytes: Int
+    /// Most messages in one publish call. Default 10,000.
+    public var maxBatchMessages: Int
+    /// Most bytes (sum of message sizes) in one publish call. Default 16 MiB.
+    public var maxBatchBytes: Int
+    /// How long a dedup id is remembered, ms. Default 2 minutes, as JetStream's duplicate window.
+    public var dedupWindowMilliseconds: Int64
+    /// Most dedup ids remembered per topic (the oldest are forgotten first). Default 10,000: about 1 MiB per
+    /// topic that uses dedup ids, none for topics that do not.
+    public var dedupMaxEntriesPerTopic: Int
+    /// Messages of the newest appends kept in memory per topic so that tail subscribers are served without a
+    /// read. Default 4,096 messages (and at most `tailCacheBytes`).
+    public var tailCacheMessages: Int
+    /// Bytes of payload kept in the tail cache per topic. Default 4 MiB.
+    public var tailCacheBytes: Int
+    /// Largest read from the log for one catch-up step, messages. Default 1,024: one delivery batch.
+    public var readBatchMessages: Int
+    /// Largest read from the log for one catch-up step, bytes. Default 1 MiB.
+    public var readBatchBytes: Int
+    /// Serial queues that run consumer delivery and log reads. Default 4: reads block on disk, so a few
+    /// queues keep the cores busy without a thread per consumer.
+    public var readerQueues: Int
+    /// Upper bound of `SubscriptionRequest.maxInFlight`. Default 10,000.
+    public var maxInFlightLimit: Int
+    /// Most members attached to one durable consumer. Default 64.
+    public var maxMembersPerConsumer: Int
+    /// Interval of the broker's own timer (ack wait expiry, delayed nacks, consumer state flush), ms. `nil`:
+    /// no timer, the owner calls `Broker.tick()` (tests do, after advancing a manual clock). Default 100 ms.
+    public var tickIntervalMilliseconds: Int64?
+
+    public init(
+        autoCreateTopics: Bool = true,
+        defaultTopicConfiguration: LogConfiguration = .init(),
+        maxMessageBytes: Int = 1 << 20,
+        maxBatchMessages: Int = 10_000,
+        maxBatchBytes: Int = 16 << 20,
+        dedupWindowMilliseconds: Int64 = 120_000,
+        dedupMaxEntriesPerTopic: Int = 10_000,
+        tailCacheMessages: Int = 4_096,
+        tailCacheBytes: Int = 4 << 20,
+        readBatchMessages: Int = 1_024,
+        readBatchBytes: Int = 1 << 20,
+        readerQueues: Int = 4,
+        maxInFlightLimit: Int = 10_000,
+        maxMembersPerConsumer: Int = 64,
+        tickIntervalMilliseconds: Int64? = 100
+    ) {
+        self.autoCreateTopics = autoCreateTopics
+        self.defaultTopicConfiguration = defaultTopicConfiguration
+        self.maxMessageBytes = maxMessageBytes
+        self.maxBatchMessages = maxBatchMessages
+        self.maxBatchBytes = maxBatchBytes
+        self.dedupWindowMilliseconds = dedupWindowMilliseconds
+        self.dedupMaxEntriesPerTopic = dedupMaxEntriesPerTopic
+        self.tailCacheMessages = tailCacheMessages
+        self.tailCacheBytes = tailCacheBytes
+        self.readBatchMessages = readBatchMessages
+        self.readBatchBytes = readBatchBytes
+        self.readerQueues = readerQueues
+        self.maxInFlightLimit = maxInFlightLimit
+        self.maxMembersPerConsumer = maxMembersPerConsumer
+        self.tickIntervalMilliseconds = tickIntervalMilliseconds
+    }
+
+    func validate() throws(BrokerError) {
+        let positives = [maxMessageBytes, maxBatchMessages, maxBatchBytes, dedupMaxEntriesPerTopic, tailCacheMessages,
+                         tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer]
+        if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0 {
+            throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
+        }
+    }
+}

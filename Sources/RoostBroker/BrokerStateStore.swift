@@ -1,0 +1,152 @@
+import Atomics
+import Dispatch
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// The broker's own files under the state directory: `topics.json` (which topics were auto-created, and
+/// when) and `consumers/<name>.json`, one per durable consumer. Every write is atomic (`AtomicFile`).
+///
+/// Consumer writes are coalesced: `markDirty` only records the consumer; one flush at a time runs on a
+/// serial queue and writes each dirty consumer once, however many acks arrived meanwhile. So an ack storm
+/// costs one fsync per consumer per flush, and a crash loses at most the acks of the flush in progress.
+final class BrokerStateStore: Sendable {
+    struct TopicMetadata: Codable, Sendable, Equatable {
+        var autoCreated: Bool
+        var createdAt: Int64
+    }
+
+    private struct Flush: Sendable {
+        var dirty: [String: Consumer] = [:]
+        var running = false
+        var waiters: [@Sendable () -> Void] = []
+    }
+
+    let directory: String
+    private let consumersDirectory: String
+    private let logger: Logger
+    private let queue = DispatchQueue(label: "roost.broker.state")
+    private let flush = NIOLockedValueBox(Flush())
+
+    init(directory: String, logger: Logger) throws(BrokerError) {
+        self.directory = directory
+        self.consumersDirectory = directory + "/consumers"
+        self.logger = logger
+        try AtomicFile.makeDirectory(consumersDirectory)
+    }
+
+    // MARK: Topics
+
+    func loadTopics() throws(BrokerError) -> [String: TopicMetadata] {
+        guard let bytes = try AtomicFile.read(directory + "/topics.json") else { return [:] }
+        do {
+            return try JSONDecoder().decode([String: TopicMetadata].self, from: Data(bytes))
+        } catch {
+            throw BrokerError(code: .storage, message: "\(directory)/topics.json does not parse: \(error)")
+        }
+    }
+
+    func saveTopics(_ topics: [String: TopicMetadata]) throws(BrokerError) {
+        try AtomicFile.write(encode(topics), to: directory + "/topics.json")
+    }
+
+    // MARK: Consumers
+
+    func loadConsumers() throws(BrokerError) -> [PersistedConsumer] {
+        var result: [PersistedConsumer] = []
+        for file in try AtomicFile.list(consumersDirectory) where file.hasSuffix(".json") {
+            guard let bytes = try AtomicFile.read(consumersDirectory + "/" + file) else { continue }
+            do {
+                result.append(try JSONDecoder().decode(PersistedConsumer.self, from: Data(bytes)))
+            } catch {
+                // An atomic write never leaves a half file; this one was damaged otherwise. Skip, loudly.
+                logger.error("skipping unreadable consumer state", metadata: ["file": "\(file)", "error": "\(error)"])
+            }
+        }
+        return result
+    }
+
+    /// Deletes a consumer's file; runs on the flush queue so that no flush in progress writes it back.
+    func deleteConsumer(_ consumer: Consumer) throws(BrokerError) {
+        consumer.deleted.store(true, ordering: .sequentiallyConsistent)
+        _ = flush.withLockedValue { $0.dirty.removeValue(forKey: consumer.name) }
+        let result: Result<Void, BrokerError> = queue.sync {
+            do throws(BrokerError) { try AtomicFile.remove(path(of: consumer.name)) } catch { return .failure(error) }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Writes `consumer` now, after any flush in progress (shutdown).
+    func saveNow(_ consumer: Consumer) throws(BrokerError) {
+        let result: Result<Void, BrokerError> = queue.sync {
+            do throws(BrokerError) { try save(consumer) } catch { return .failure(error) }
+            return .success(())
+        }
+        try result.get()
+    }
+
+    /// Records that `consumer` changed; a flush will write it.
+    func markDirty(_ consumer: Consumer) {
+        let start = flush.withLockedValue { flush in
+            flush.dirty[consumer.name] = consumer
+            if flush.running { return false }
+            flush.running = true
+            return true
+        }
+        if start { queue.async { self.runFlushes() } }
+    }
+
+    private func save(_ consumer: Consumer) throws(BrokerError) {
+        try AtomicFile.write(encode(consumer.snapshot()), to: path(of: consumer.name))
+    }
+
+    /// Calls `done` once every consumer marked dirty before this call is on disk.
+    func whenFlushed(_ done: @escaping @Sendable () -> Void) {
+        let now = flush.withLockedValue { flush in
+            if !flush.running && flush.dirty.isEmpty { return true }
+            flush.waiters.append(done)
+            return false
+        }
+        if now { done() }
+    }
+
+    private func runFlushes() {
+        while true {
+            let (batch, waiters): ([Consumer], [@Sendable () -> Void]) = flush.withLockedValue { flush in
+                let batch = Array(flush.dirty.values)
+                flush.dirty = [:]
+                if batch.isEmpty {
+                    flush.running = false
+                    let waiters = flush.waiters
+                    flush.waiters = []
+                    return ([], waiters)
+                }
+                return (batch, [])
+            }
+            if batch.isEmpty {
+                for waiter in waiters { waiter() }
+                return
+            }
+            for consumer in batch where !consumer.deleted.load(ordering: .sequentiallyConsistent) {
+                do {
+                    try save(consumer)
+                } catch {
+                    logger.error("consumer state write failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    private func path(of consumer: String) -> String { consumersDirectory + "/" + consumer + ".json" }
+
+    private func encode<Value: Encodable>(_ value: Value) throws(BrokerError) -> [UInt8] {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            return Array(try encoder.encode(value))
+        } catch {
+            throw BrokerError(code: .storage, message: "cannot encode broker state: \(error)")
+        }
+    }
+}

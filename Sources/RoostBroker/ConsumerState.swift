@@ -1,0 +1,186 @@
+import Atomics
+import CoreMetrics
+import RoostStorage
+
+/// One attached subscription of a consumer.
+struct ConsumerMember: Sendable {
+    let id: Int
+    let sink: any DeliverySink
+    let maxInFlight: Int
+    /// Messages it may still be sent: explicit acks and `grantCredit` give it back, never above `maxInFlight`.
+    var credit: Int
+    /// Topics it was told it caught up on (cleared when the consumer falls behind on them).
+    var caughtUp: Set<String> = []
+}
+
+/// A log read the pump must do outside the lock.
+struct ReadPlan {
+    let topic: Topic
+    let from: Int64
+    let maxMessages: Int
+}
+
+/// What a pump step decided under the lock and carries out after releasing it.
+struct Outbox {
+    var deliveries: [Int: (sink: any DeliverySink, batch: [Delivery])] = [:]
+    var caughtUp: [(sink: any DeliverySink, topic: String, offset: Int64)] = []
+    var deadLetters: [(message: Message, deliveries: Int)] = []
+    var read: ReadPlan?
+    var progressed = false
+    /// The stored state (floors) changed.
+    var changed = false
+    var redeliveries = 0
+
+    mutating func send(metrics: ConsumerMetrics, counters: BrokerCounters) {
+        var total = 0
+        for (_, entry) in deliveries where !entry.batch.isEmpty {
+            entry.sink.deliver(entry.batch)
+            total += entry.batch.count
+        }
+        if total > 0 { counters.messagesOut.wrappingIncrement(by: Int64(total), ordering: .relaxed) }
+        for event in caughtUp { event.sink.caughtUp(topic: event.topic, offset: event.offset) }
+        if redeliveries > 0 { metrics.redeliveries.increment(by: redeliveries) }
+    }
+}
+
+/// The lock-guarded state of a `Consumer`: a pure state machine over cursors and members, driven by the pump,
+/// acks, credit and the clock.
+struct ConsumerState: Sendable {
+    let settings: Consumer.Settings
+    var cursors: [String: TopicCursor] = [:]
+    var topicOrder: [String] = []
+    var nextTopicIndex = 0
+    var members: [Int: ConsumerMember] = [:]
+    var memberOrder: [Int] = []
+    var currentMember = 0
+    var pumpScheduled = false
+    var pumpAgain = false
+    /// When the consumer was created, ms since the epoch.
+    var createdAt: Int64 = 0
+
+    init(settings: Consumer.Settings) {
+        self.settings = settings
+    }
+
+    var totalCredit: Int { members.values.reduce(0) { $0 + $1.credit } }
+
+    mutating func addCursor(_ cursor: TopicCursor) {
+        let name = cursor.topic.name
+        if cursors.updateValue(cursor, forKey: name) == nil { topicOrder.append(name) }
+    }
+
+    mutating func removeCursor(_ name: String) {
+        cursors[name] = nil
+        topicOrder.removeAll { $0 == name }
+    }
+
+    /// Redeliveries first, then fresh messages from the fan-out's memory; notes one log read if a topic is
+    /// behind what memory holds, and caught-up events for topics at the tail.
+    mutating func plan(now: Int64, fanOut: any LiveFanOut, limits: BrokerConfiguration) -> Outbox {
+        var outbox = Outbox()
+        guard !members.isEmpty, totalCredit > 0 else { return outbox }
+        planRedeliveries(now: now, outbox: &outbox)
+        guard !topicOrder.isEmpty else { return outbox }
+        let first = nextTopicIndex % topicOrder.count
+        nextTopicIndex &+= 1
+        for index in 0..<topicOrder.count {
+            let credit = totalCredit
+            guard credit > 0 else { break }
+            let name = topicOrder[(first + index) % topicOrder.count]
+            guard var cursor = cursors[name] else { continue }
+            let log = cursor.topic.log
+            cursor.skipDeleted(startOffset: log.startOffset)
+            cursors[name] = cursor
+            let want = min(credit, limits.readBatchMessages)
+            let cached = fanOut.recent(topic: name, from: cursor.nextOffset, maxMessages: want)
+            if !cached.isEmpty {
+                assign(topic: name, messages: cached, fromLog: false, now: now, outbox: &outbox)
+            } else if cursor.nextOffset < log.endOffset {
+                if outbox.read == nil { outbox.read = ReadPlan(topic: cursor.topic, from: cursor.nextOffset, maxMessages: want) }
+            } else {
+                for id in memberOrder where members[id]?.caughtUp.contains(name) == false {
+                    members[id]?.caughtUp.insert(name)
+                    if let sink = members[id]?.sink { outbox.caughtUp.append((sink, name, cursor.nextOffset)) }
+                }
+            }
+        }
+        return outbox
+    }
+
+    /// Hands messages read from the log to members (the second half of a step).
+    mutating func assignFresh(topic: String, messages: [Message], fromLog: Bool, now: Int64, limits: BrokerConfiguration) -> Outbox {
+        var outbox = Outbox()
+        assign(topic: topic, messages: messages, fromLog: fromLog, now: now, outbox: &outbox)
+        return outbox
+    }
+
+    private mutating func assign(topic: String, messages: [Message], fromLog: Bool, now: Int64, outbox: inout Outbox) {
+        guard var cursor = cursors[topic], let first = messages.first, first.offset == cursor.nextOffset else { return }
+        if fromLog {
+            for id in memberOrder { members[id]?.caughtUp.remove(topic) }
+        }
+        var delivered = 0
+        defer { if delivered > 0 { cursor.topic.messagesOut.increment(by: delivered) } }
+        for message in messages {
+            if cursor.acked.contains(message.offset) {
+                cursor.nextOffset = message.offset + 1
+                continue
+            }
+            guard let member = pickMember() else { break }
+            deliver(message, deliveries: 1, to: member, cursor: &cursor, now: now, outbox: &outbox)
+            delivered += 1
+            cursor.nextOffset = message.offset + 1
+        }
+        if settings.ackPolicy == .none, cursor.ackFloor != cursor.nextOffset {
+            cursor.ackFloor = cursor.nextOffset
+            cursor.acked.removeAll()
+            outbox.changed = true
+        }
+        cursors[topic] = cursor
+    }
+
+    private mutating func planRedeliveries(now: Int64, outbox: inout Outbox) {
+        for name in topicOrder {
+            guard var cursor = cursors[name], !cursor.redeliver.isEmpty else { continue }
+            while let entry = cursor.redeliver.first {
+                if let max = settings.maxDeliveries, entry.deliveries >= max {
+                    cursor.redeliver.removeFirst()
+                    cursor.deadLettering.insert(entry.message.offset)
+                    outbox.deadLetters.append((entry.message, entry.deliveries))
+                    continue
+                }
+                guard let member = pickMember() else { break }
+                cursor.redeliver.removeFirst()
+                deliver(entry.message, deliveries: entry.deliveries + 1, to: member, cursor: &cursor, now: now, outbox: &outbox)
+                outbox.redeliveries += 1
+                cursor.topic.messagesOut.increment()
+            }
+            cursors[name] = cursor
+        }
+    }
+
+    /// The member to give the next message to: the current one while it has credit, then the next in turn.
+    private mutating func pickMember() -> Int? {
+        guard !memberOrder.isEmpty else { return nil }
+        for step in 0..<memberOrder.count {
+            let index = (currentMember + step) % memberOrder.count
+            if let member = members[memberOrder[index]], member.credit > 0 {
+                currentMember = index
+                return member.id
+            }
+        }
+        return nil
+    }
+
+    private mutating func deliver(_ message: Message, deliveries: Int, to memberID: Int, cursor: inout TopicCursor, now: Int64, outbox: inout Outbox) {
+        guard var member = members[memberID] else { return }
+        member.credit -= 1
+        members[memberID] = member
+        if settings.ackPolicy == .explicit {
+            cursor.pending[message.offset] = PendingDelivery(
+                message: message, deliveries: deliveries, deadline: now + settings.ackWaitMilliseconds, member: memberID)
+        }
+        outbox.deliveries[memberID, default: (member.sink, [])].batch.append(Delivery(message: message, deliveryCount: deliveries))
+        outbox.progressed = true
+    }
+}

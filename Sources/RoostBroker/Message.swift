@@ -1,0 +1,96 @@
+import NIOCore
+import RoostStorage
+import Synchronization
+
+/// Identifies one encoding of a message in `Message`'s cache (for example the server's JSON and binary
+/// frames). The values are the server's to choose.
+public struct MessageEncodingKey: Hashable, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+}
+
+/// A stored message as the broker hands it to subscribers. One instance is shared by reference by every
+/// subscription that receives the same live message, so the server can encode it once (`encoded(as:_:)`)
+/// and write the same bytes to every socket. Immutable apart from its encoding cache; thread-safe.
+public final class Message: Sendable {
+    /// The topic the message was published to.
+    public let topic: String
+    /// Offset, timestamp, key, headers and payload as stored in the log.
+    public let record: StoredRecord
+    private let cache: Mutex<[(MessageEncodingKey, ByteBuffer)]>
+
+    /// Wraps a record of `topic`.
+    public init(topic: String, record: StoredRecord) {
+        self.topic = topic
+        self.record = record
+        self.cache = Mutex([])
+    }
+
+    /// The offset of the message in its topic.
+    public var offset: Int64 { record.offset }
+
+    /// Bytes of key, payload and headers: what the message costs in memory, roughly.
+    public var sizeInBytes: Int {
+        var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
+        for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
+        return bytes
+    }
+
+    /// Returns the cached encoding for `key`, calling `encode` to make it the first time only. Concurrent
+    /// callers for the same key wait for the first one, so `encode` runs once per message and key.
+    public func encoded(as key: MessageEncodingKey, _ encode: (Message) -> ByteBuffer) -> ByteBuffer {
+        cache.withLock { slots in
+            if let hit = slots.first(where: { $0.0 == key }) { return hit.1 }
+            let bytes = encode(self)
+            slots.append((key, bytes))
+            return bytes
+        }
+    }
+}
+
+/// One message on its way to one subscription.
+public struct Delivery: Sendable {
+    /// The shared message (same instance for every live subscriber of this message).
+    public let message: Message
+    /// 1 on the first delivery to this consumer, more on redeliveries.
+    public let deliveryCount: Int
+
+    /// Whether the consumer had been given this message before (by this or another member).
+    public var redelivered: Bool { deliveryCount > 1 }
+    /// Shorthand for `message.topic`.
+    public var topic: String { message.topic }
+    /// Shorthand for `message.offset`.
+    public var offset: Int64 { message.offset }
+}
+
+/// Why a subscription ended.
+public struct SubscriptionCloseReason: Hashable, Sendable, CustomStringConvertible {
+    fileprivate enum Base: String, Hashable, Sendable {
+        case unsubscribed, consumerDeleted = "consumer_deleted", shutdown
+    }
+    fileprivate let base: Base
+
+    /// `Subscription.close()` was called.
+    public static let unsubscribed = SubscriptionCloseReason(base: .unsubscribed)
+    /// An operator deleted the durable consumer.
+    public static let consumerDeleted = SubscriptionCloseReason(base: .consumerDeleted)
+    /// The broker shut down.
+    public static let shutdown = SubscriptionCloseReason(base: .shutdown)
+
+    public var description: String { base.rawValue }
+}
+
+/// Where the broker delivers a subscription's messages; the server implements it per subscription.
+///
+/// All three methods are called from a broker thread (one of the reader queues), never concurrently for
+/// the same subscription, and must not block: hand the work to the connection's event loop.
+public protocol DeliverySink: Sendable {
+    /// A batch of messages in offset order per topic (redeliveries first). The broker calls this once with
+    /// everything that is ready and within credit, never once per message when several are ready.
+    func deliver(_ deliveries: [Delivery])
+    /// The subscription has received everything `topic` holds up to (excluding) `offset`: from now on it is
+    /// served live. Sent once each time the subscription reaches the tail after having been behind.
+    func caughtUp(topic: String, offset: Int64)
+    /// The subscription ended; nothing more will be delivered.
+    func subscriptionClosed(reason: SubscriptionCloseReason)
+}

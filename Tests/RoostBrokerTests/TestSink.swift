@@ -1,0 +1,115 @@
+import NIOConcurrencyHelpers
+import RoostBroker
+
+/// A `DeliverySink` that records what it gets and lets a test wait for a condition without sleeping.
+final class TestSink: DeliverySink {
+    enum Mode: Sendable {
+        /// Records only.
+        case record
+        /// Acks each delivery at once (explicit ack policy).
+        case ack
+        /// Grants back the credit of each batch (ack policy none).
+        case credit
+    }
+
+    struct Snapshot: Sendable {
+        var deliveries: [Delivery] = []
+        var count = 0
+        var caughtUp: [(topic: String, offset: Int64)] = []
+        var closed: SubscriptionCloseReason?
+    }
+
+    private struct State: Sendable {
+        var snapshot = Snapshot()
+        var waiters: [(predicate: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var subscription: Subscription?
+        /// Deliveries that arrived before `attach`, to ack or credit then.
+        var early: [Delivery] = []
+    }
+
+    let mode: Mode
+    let keepDeliveries: Bool
+    let counter: DeliveryCounter?
+    private let state = NIOLockedValueBox(State())
+
+    init(mode: Mode = .record, keepDeliveries: Bool = true, counter: DeliveryCounter? = nil) {
+        self.mode = mode
+        self.keepDeliveries = keepDeliveries
+        self.counter = counter
+    }
+
+    /// The subscription to ack or credit through (set right after subscribing).
+    func attach(_ subscription: Subscription) {
+        let early = state.withLockedValue { state in
+            state.subscription = subscription
+            defer { state.early = [] }
+            return state.early
+        }
+        handle(early, subscription)
+    }
+
+    func deliver(_ deliveries: [Delivery]) {
+        let subscription = update(early: deliveries) { snapshot in
+            if keepDeliveries { snapshot.deliveries += deliveries }
+            snapshot.count += deliveries.count
+        }
+        if let subscription { handle(deliveries, subscription) }
+        counter?.add(deliveries.count)
+    }
+
+    private func handle(_ deliveries: [Delivery], _ subscription: Subscription) {
+        guard !deliveries.isEmpty else { return }
+        switch mode {
+        case .record: break
+        case .ack: for delivery in deliveries { try? subscription.ack(topic: delivery.topic, offset: delivery.offset) }
+        case .credit: subscription.grantCredit(deliveries.count)
+        }
+    }
+
+    func caughtUp(topic: String, offset: Int64) {
+        _ = update { $0.caughtUp.append((topic, offset)) }
+    }
+
+    func subscriptionClosed(reason: SubscriptionCloseReason) {
+        _ = update { $0.closed = reason }
+    }
+
+    var snapshot: Snapshot { state.withLockedValue { $0.snapshot } }
+
+    /// Returns once `predicate` holds (it runs under the sink's lock: it must not read `snapshot` of this sink) for what was received (checked now and after every event).
+    func wait(until predicate: @escaping @Sendable (Snapshot) -> Bool) async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLockedValue { state in
+                if predicate(state.snapshot) { return true }
+                state.waiters.append((predicate, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Waits until at least `count` deliveries arrived.
+    func wait(forCount count: Int) async {
+        await wait { $0.count >= count }
+    }
+
+    private func update(early: [Delivery] = [], _ body: (inout Snapshot) -> Void) -> Subscription? {
+        let (ready, subscription) = state.withLockedValue { state in
+            body(&state.snapshot)
+            if state.subscription == nil { state.early += early }
+            var ready: [CheckedContinuation<Void, Never>] = []
+            state.waiters.removeAll { waiter in
+                if waiter.predicate(state.snapshot) { ready.append(waiter.continuation); return true }
+                return false
+            }
+            return (ready, state.subscription)
+        }
+        for continuation in ready { continuation.resume() }
+        return subscription
+    }
+}
+
+extension TestSink.Snapshot {
+    /// Delivered offsets of `topic`, in arrival order.
+    func offsets(_ topic: String) -> [Int64] { deliveries.filter { $0.topic == topic }.map(\.offset) }
+}
