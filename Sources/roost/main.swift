@@ -2,4 +2,15 @@
 import ArgumentParser
 import RoostCLI
 
-await RoostCommand.main()
+// Parse and run by hand: in top-level code `await RoostCommand.main()` resolves to the synchronous
+// `ParsableCommand.main()`, which refuses an async root command ("needs availability annotation").
+do {
+    var command = try RoostCommand.parseAsRoot()
+    if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+    } else {
+        try command.run()
+    }
+} catch {
+    RoostCommand.exit(withError: error)
+}
