@@ -6,8 +6,8 @@ import NIOCore
 extension JSONFrameCodec {
     func writeID(_ id: RequestID?, into buffer: inout ByteBuffer) {
         guard let id else { return }
-        buffer.writeStaticString(",\"id\":")
-        buffer.writeString(id.jsonToken)
+        var token = id.jsonToken
+        token.withUTF8 { JSONOutput.writeRaw(prefix: ",\"id\":", UnsafeRawBufferPointer($0), suffix: "", into: &buffer) }
     }
 
     func writeString(_ name: StaticString, _ value: String, into buffer: inout ByteBuffer) {
@@ -15,13 +15,11 @@ extension JSONFrameCodec {
     }
 
     func writeInteger(_ name: StaticString, _ value: Int64, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeDecimal(value, into: &buffer)
+        JSONOutput.writeDecimal(prefix: name, value, into: &buffer)
     }
 
     func writeInteger(_ name: StaticString, _ value: UInt64, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeDecimal(value, into: &buffer)
+        JSONOutput.writeDecimal(prefix: name, value, into: &buffer)
     }
 
     /// Bytes as a JSON string when they are UTF-8, else as base64 under `b64Name`.
@@ -30,10 +28,7 @@ extension JSONFrameCodec {
             if JSONScanner.isValidUTF8(bytes) {
                 JSONOutput.writeQuoted(prefix: name, bytes, suffix: "", into: &buffer)
             } else {
-                JSONOutput.writeField(b64Name, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
-                Base64.encode(bytes, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
+                JSONOutput.writeQuotedBase64(prefix: b64Name, bytes, suffix: "", into: &buffer)
             }
         }
     }
@@ -53,15 +48,13 @@ extension JSONFrameCodec {
     /// `"data":<bytes as they are>` when the payload is valid JSON, else `"data_b64":"..."`. The depth
     /// allowance leaves room for the frame, the `messages` array and its element, so the frame decodes
     /// under the same limit.
-    func writePayload(_ payload: ByteBuffer, into buffer: inout ByteBuffer) {
+    /// `suffix` (the object's closing brace, where the caller has one) goes into the same write.
+    func writePayload(_ payload: ByteBuffer, suffix: StaticString = "", into buffer: inout ByteBuffer) {
         payload.withUnsafeReadableBytes { bytes in
             if JSONValidator.isValid(bytes, maxDepth: maxDepth - 3) {
-                buffer.writeStaticString(",\"data\":")
-                buffer.writeBytes(bytes)
+                JSONOutput.writeRaw(prefix: ",\"data\":", bytes, suffix: suffix, into: &buffer)
             } else {
-                buffer.writeStaticString(",\"data_b64\":\"")
-                Base64.encode(bytes, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
+                JSONOutput.writeQuotedBase64(prefix: ",\"data_b64\":", bytes, suffix: suffix, into: &buffer)
             }
         }
     }

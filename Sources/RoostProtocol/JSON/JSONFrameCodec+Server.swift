@@ -10,9 +10,14 @@ extension JSONFrameCodec {
             if let offset = f.offset { writeInteger(",\"offset\":", offset, into: &buffer) }
             if let timestamp = f.timestamp { writeInteger(",\"timestamp\":", timestamp, into: &buffer) }
             if let count = f.count { writeInteger(",\"count\":", UInt64(count), into: &buffer) }
-            if let durable = f.durable { buffer.writeStaticString(durable ? ",\"durable\":true" : ",\"durable\":false") }
-            if let sub = f.sub { writeString(",\"sub\":", sub, into: &buffer) }
-            buffer.writeStaticString("}")
+            if let durable = f.durable, f.sub == nil {
+                // The usual publish confirm: the flag and the closing brace in one write.
+                buffer.writeStaticString(durable ? ",\"durable\":true}" : ",\"durable\":false}")
+            } else {
+                if let durable = f.durable { buffer.writeStaticString(durable ? ",\"durable\":true" : ",\"durable\":false") }
+                if let sub = f.sub { writeString(",\"sub\":", sub, into: &buffer) }
+                buffer.writeStaticString("}")
+            }
         case .message(let f):
             writeMessageHeader(sub: f.sub, into: &buffer)
             writeDeliveryBody(f.message, into: &buffer)
@@ -47,8 +52,7 @@ extension JSONFrameCodec {
         if let key = message.key { writeBytes(",\"key\":", orBase64: ",\"key_b64\":", key, into: &buffer) }
         writeHeaders(message.headers, into: &buffer)
         if message.deliveries > 1 { writeInteger(",\"deliveries\":", UInt64(message.deliveries), into: &buffer) }
-        writePayload(message.payload, into: &buffer)
-        buffer.writeStaticString("}")
+        writePayload(message.payload, suffix: "}", into: &buffer)
     }
 
     private func writeMessageHeader(sub: String, into buffer: inout ByteBuffer) {

@@ -77,27 +77,28 @@ enum JSONOutput {
         string.withUTF8 { writeQuoted(prefix: prefix, UnsafeRawBufferPointer($0), suffix: suffix, into: &buffer) }
     }
 
-    /// Writes a decimal integer.
-    static func writeDecimal(_ value: Int64, into buffer: inout ByteBuffer) {
-        writeDecimal(magnitude: value.magnitude, negative: value < 0, into: &buffer)
+    /// Writes `prefix` then a decimal integer, in one write.
+    static func writeDecimal(prefix: StaticString = "", _ value: Int64, into buffer: inout ByteBuffer) {
+        writeDecimal(prefix: prefix, magnitude: value.magnitude, negative: value < 0, into: &buffer)
     }
 
-    /// Writes a decimal integer.
-    static func writeDecimal(_ value: UInt64, into buffer: inout ByteBuffer) {
-        writeDecimal(magnitude: value, negative: false, into: &buffer)
+    /// Writes `prefix` then a decimal integer, in one write.
+    static func writeDecimal(prefix: StaticString = "", _ value: UInt64, into buffer: inout ByteBuffer) {
+        writeDecimal(prefix: prefix, magnitude: value, negative: false, into: &buffer)
     }
 
-    private static func writeDecimal(magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
+    private static func writeDecimal(prefix: StaticString, magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
         var digits = 1
         var rest = magnitude
         while rest >= 10 {
             rest /= 10
             digits += 1
         }
-        let total = digits + (negative ? 1 : 0)
+        let total = prefix.utf8CodeUnitCount + digits + (negative ? 1 : 0)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { pointer in
+            let start = copy(prefix, into: pointer, at: 0)
             if negative {
-                pointer[0] = UInt8(ascii: "-")
+                pointer[start] = UInt8(ascii: "-")
             }
             var value = magnitude
             var index = total - 1
@@ -110,8 +111,26 @@ enum JSONOutput {
         }
     }
 
-    /// Writes a field's `,"name":` literal.
-    static func writeField(_ literal: StaticString, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(literal)
+    /// Writes `prefix`, `bytes` as they are, then `suffix`, in one write.
+    static func writeRaw(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+        let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+            let index = copy(prefix, into: output, at: 0)
+            UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: bytes)
+            return copy(suffix, into: output, at: index + bytes.count)
+        }
+    }
+
+    /// Writes `prefix`, `bytes` in base64 between quotes, then `suffix`, in one write.
+    static func writeQuotedBase64(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+        let encodedCount = Base64.encodedCount(bytes.count)
+        let total = prefix.utf8CodeUnitCount + encodedCount + 2 + suffix.utf8CodeUnitCount
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+            let index = copy(prefix, into: output, at: 0)
+            output[index] = UInt8(ascii: "\"")
+            Base64.encode(bytes, into: UnsafeMutableRawBufferPointer(rebasing: output[(index + 1)...]))
+            output[index + 1 + encodedCount] = UInt8(ascii: "\"")
+            return copy(suffix, into: output, at: index + 2 + encodedCount)
+        }
     }
 }
