@@ -118,6 +118,14 @@ struct PayloadTests {
         check([0x20, 0x7F, 0x21, 0x23, 0x5B, 0x5D], valid: true)
     }
 
+    @Test func utf8Validator() {
+        #expect(UTF8Validator.isValid(ByteBuffer(string: "plain ASCII, long enough for the 8-byte path; é 日本 😀")))
+        #expect(UTF8Validator.isValid(ByteBuffer()))
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80]] {
+            #expect(!UTF8Validator.isValid(ByteBuffer(bytes: Array("0123456789".utf8) + bad)), "\(bad)")
+        }
+    }
+
     @Test func depthLimitIsEnforced() {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
