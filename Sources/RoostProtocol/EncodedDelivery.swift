@@ -13,13 +13,13 @@ public struct EncodedDelivery: Sendable, Equatable {
     /// The encoded body. JSON: `"topic":...,"data":...}`; binary: the message body layout.
     public let body: ByteBuffer
 
-    /// Rewraps a body kept from an earlier `encodeDelivery` of the same encoding (for example in a
-    /// per-message cache that stores plain `ByteBuffer`s). Any other bytes make malformed frames.
+    /// The size in bytes, for accounting outbound buffer limits.
+    public var byteCount: Int { body.readableBytes }
+
+    /// Rewraps a body made earlier by `FrameCodec.encodeDelivery` of `encoding` and kept aside (for example in
+    /// the broker's per-message encoding cache). A body from anywhere else gives an invalid frame.
     public init(encoding: WireEncoding, body: ByteBuffer) {
         self.encoding = encoding
         self.body = body
     }
-
-    /// The size in bytes, for accounting outbound buffer limits.
-    public var byteCount: Int { body.readableBytes }
 }
