@@ -23,6 +23,7 @@ deps:
 		SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@python3 -c "import websockets" 2>/dev/null || { echo "make: installing Python websockets"; python3 -m pip install -q websockets; }
 
 build: deps
 	$(SWIFT) build

@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries: liblz4 (Debian liblz4-dev) and libxxhash (Debian libxxhash-dev).
@@ -81,6 +82,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -90,6 +92,7 @@ let package = Package(
             name: "RoostTesting",
             dependencies: [
                 "RoostStorage",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -108,6 +111,14 @@ let package = Package(
         .executableTarget(name: "roost", dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
 
         .testTarget(
+            name: "RoostProtocolTests",
+            dependencies: [
+                "RoostProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoostBrokerTests",
             dependencies: [
                 "RoostBroker", "RoostStorage", "RoostTesting",
@@ -119,6 +130,21 @@ let package = Package(
         .testTarget(
             name: "RoostStorageTests",
             dependencies: ["RoostStorage", "RoostTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostServerTests",
+            dependencies: [
+                "RoostServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,2 +1,198 @@
-/// The WebSocket and HTTP frontend: wire protocol v1 at `/v1/ws`, health, metrics and the admin API.
-public enum RoostServerModule {}
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+import Prometheus
+
+/// The WebSocket and HTTP frontend: WebSocket sessions at `/v1/ws`, `GET /healthz`, `GET /readyz`, `GET /metrics`,
+/// and whatever routes the embedding code adds. An embeddable value: tests start it in-process on an ephemeral port.
+///
+/// Lifecycle: ``start()`` binds, ``shutdown()`` stops accepting, drains every session and closes every connection
+/// (bounded by ``ServerConfiguration/shutdownTimeout``). All per-connection work runs on the connection's event
+/// loop; the only shared state (the set of open connections) sits behind a lock held for a few instructions.
+public final class RoostServer: Sendable {
+    /// The configuration the server was created with.
+    public let configuration: ServerConfiguration
+
+    private let group: any EventLoopGroup
+    private let sessionFactory: WebSocketSessionFactory
+    private let router: HTTPRouter
+    private let metrics: TransportMetrics
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        var nextSessionID: UInt64 = 0
+        var shuttingDown = false
+    }
+
+    /// Creates a server; nothing is bound until ``start()``.
+    ///
+    /// - Parameters:
+    ///   - configuration: limits and timeouts.
+    ///   - eventLoopGroup: where connections run; the caller owns it and shuts it down after ``shutdown()``.
+    ///   - metricsRegistry: where the transport's metrics go and what `GET /metrics` exports. Pass the registry
+    ///     that also backs the process's `MetricsSystem` so the broker's metrics appear on the same page.
+    ///   - router: extra HTTP routes (the admin API); the built-in routes are matched first.
+    ///   - readiness: whether `GET /readyz` answers 200 (ready) or 503; called on an event loop, must be cheap.
+    ///   - logger: for connection-level events.
+    ///   - sessionFactory: makes the upper layer of each upgraded WebSocket connection.
+    public init(
+        configuration: ServerConfiguration = ServerConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        router: HTTPRouter = HTTPRouter(),
+        readiness: @escaping @Sendable () -> Bool = { true },
+        logger: Logger = Logger(label: "roost.server"),
+        sessionFactory: @escaping WebSocketSessionFactory
+    ) {
+        self.configuration = configuration
+        self.group = eventLoopGroup
+        self.sessionFactory = sessionFactory
+        self.logger = logger
+        self.metrics = TransportMetrics(factory: PrometheusMetricsFactory(registry: metricsRegistry))
+        self.router = Self.builtInRoutes(registry: metricsRegistry, readiness: readiness, extending: router)
+    }
+
+    /// The bound address once started (with the real port when ``ServerConfiguration/port`` was 0).
+    public var localAddress: SocketAddress? {
+        self.state.withLockedValue { $0.serverChannel?.localAddress }
+    }
+
+    /// Number of open TCP connections (HTTP and WebSocket), refused ones excluded.
+    public var connectionCount: Int {
+        self.state.withLockedValue { $0.connections.count }
+    }
+
+    /// Binds the listening socket. Throws when the address cannot be bound.
+    public func start() async throws {
+        let configuration = self.configuration
+        let channel = try await ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: configuration.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: configuration.outboundLowWaterMark, high: configuration.outboundHighWaterMark)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try self.initialize(channel) }
+            }
+            .bind(host: configuration.host, port: configuration.port)
+            .get()
+        self.state.withLockedValue { $0.serverChannel = channel }
+        self.logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+    }
+
+    /// Stops accepting, tells every session to finish (``WebSocketSessionHandler/draining(session:)``), sends
+    /// close 1001 to every WebSocket, closes idle HTTP connections, and waits for all connections to close. After
+    /// ``ServerConfiguration/shutdownTimeout`` the remaining ones are closed without ceremony. Idempotent.
+    public func shutdown() async {
+        let (serverChannel, connections) = self.state.withLockedValue { state in
+            state.shuttingDown = true
+            return (state.serverChannel, Array(state.connections.values))
+        }
+        try? await serverChannel?.close()
+        for channel in connections {
+            channel.eventLoop.execute { channel.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent()) }
+        }
+        let deadline = self.group.any().scheduleTask(in: self.configuration.shutdownTimeout) {
+            for channel in connections { channel.close(promise: nil) }
+        }
+        for channel in connections {
+            try? await channel.closeFuture.get()
+        }
+        deadline.cancel()
+        self.logger.info("stopped")
+    }
+
+    // MARK: Connection setup
+
+    private func initialize(_ channel: any Channel) throws {
+        let (admitted, sessionID) = self.state.withLockedValue { state -> (Bool, UInt64) in
+            guard !state.shuttingDown, state.connections.count < self.configuration.maxConnections else {
+                return (false, 0)
+            }
+            state.connections[ObjectIdentifier(channel)] = channel
+            state.nextSessionID += 1
+            return (true, state.nextSessionID)
+        }
+        let pipeline = channel.pipeline.syncOperations
+        let encoder = HTTPResponseEncoder()
+        let decoder = ByteToMessageHandler(
+            HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        let timeout = RequestTimeoutHandler(timeout: self.configuration.handshakeTimeout)
+        guard admitted else {
+            self.metrics.connectionRefused()
+            try pipeline.addHandlers([encoder, decoder, timeout, ConnectionRefusalHandler()])
+            return
+        }
+        self.metrics.connectionOpened()
+        channel.closeFuture.whenComplete { _ in
+            _ = self.state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+            self.metrics.connectionClosed()
+        }
+        let httpHandlers: [any RemovableChannelHandler] = [
+            decoder, HTTPServerPipelineHandler(), HTTPServerProtocolErrorHandler(), timeout,
+            HandshakeValidationHandler(),
+        ]
+        let requests = HTTPRequestHandler(router: self.router, maxBodySize: self.configuration.maxHTTPBodySize)
+        let upgrade = HTTPServerUpgradeHandler(
+            upgraders: [self.makeUpgrader(sessionID: sessionID)],
+            httpEncoder: encoder,
+            extraHTTPHandlers: httpHandlers + [requests],
+            upgradeCompletionHandler: { _ in }
+        )
+        try pipeline.addHandlers([encoder] + httpHandlers + [upgrade, requests])
+    }
+
+    private func makeUpgrader(sessionID: UInt64) -> NIOWebSocketServerUpgrader {
+        let configuration = self.configuration
+        let sessionFactory = self.sessionFactory
+        let metrics = self.metrics
+        return NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.maxFrameSize,
+            automaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                // HandshakeValidationHandler already answered every invalid handshake; this only adds the header.
+                guard case .accept(let subprotocol, let announce) = WebSocketHandshake.evaluate(head) else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                let headers: HTTPHeaders = announce ? ["Sec-WebSocket-Protocol": subprotocol.name] : [:]
+                return channel.eventLoop.makeSucceededFuture(headers)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    guard case .accept(let subprotocol, _) = WebSocketHandshake.evaluate(head) else { return }
+                    let handler = WebSocketConnectionHandler(
+                        configuration: configuration, subprotocol: subprotocol, sessionID: sessionID,
+                        sessionFactory: sessionFactory, metrics: metrics)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        )
+    }
+
+    private static func builtInRoutes(
+        registry: PrometheusCollectorRegistry, readiness: @escaping @Sendable () -> Bool, extending extra: HTTPRouter
+    ) -> HTTPRouter {
+        var router = HTTPRouter()
+        router.add(.GET, "/healthz") { _ in .text("ok\n") }
+        router.add(.GET, "/readyz") { _ in
+            readiness() ? .text("ready\n") : .text("not ready\n", status: .serviceUnavailable)
+        }
+        router.add(.GET, "/metrics") { _ in
+            HTTPRouteResponse(
+                status: .ok,
+                headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                body: ByteBuffer(bytes: registry.emitToBuffer()))
+        }
+        router.append(extra)
+        return router
+    }
+}

@@ -119,6 +119,14 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
     public var fsync: FsyncPolicy
     /// Bytes between two entries of the sparse offset and time indexes. Default 4 KiB.
     public var indexIntervalBytes: Int
+    /// Largest record batch the writer builds, and so the largest single append (bytes, encoded size
+    /// bound). Group commit packs concurrent appends into batches up to this size. Default 8 MiB: room
+    /// for a 1 MiB payload with headroom, small enough to keep one write short.
+    public var maxBatchBytes: Int
+    /// Bound on appends queued for the writer (bytes, encoded size bound; each append counts at least 64).
+    /// An append that would exceed it fails at once with `LogError` `overloaded` instead of waiting, so
+    /// that memory stays bounded and callers on event loops never block. Default 64 MiB.
+    public var maxPendingBytes: Int
 
     public init(
         segmentBytes: Int = 64 << 20,
@@ -127,7 +135,9 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         retentionBytes: Int64? = nil,
         compression: CompressionCodec = .none,
         fsync: FsyncPolicy = .always,
-        indexIntervalBytes: Int = 4096
+        indexIntervalBytes: Int = 4096,
+        maxBatchBytes: Int = 8 << 20,
+        maxPendingBytes: Int = 64 << 20
     ) {
         self.segmentBytes = segmentBytes
         self.segmentMilliseconds = segmentMilliseconds
@@ -136,6 +146,59 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         self.compression = compression
         self.fsync = fsync
         self.indexIntervalBytes = indexIntervalBytes
+        self.maxBatchBytes = maxBatchBytes
+        self.maxPendingBytes = maxPendingBytes
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case segmentBytes, segmentMilliseconds, retentionMilliseconds, retentionBytes, compression, fsync
+        case indexIntervalBytes, maxBatchBytes, maxPendingBytes
+    }
+
+    /// Decodes a configuration; absent fields take their defaults, so stored configurations stay readable
+    /// when fields are added.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = LogConfiguration()
+        self.init(
+            segmentBytes: try c.decodeIfPresent(Int.self, forKey: .segmentBytes) ?? d.segmentBytes,
+            segmentMilliseconds: try c.decodeIfPresent(Int64.self, forKey: .segmentMilliseconds) ?? d.segmentMilliseconds,
+            retentionMilliseconds: c.contains(.retentionMilliseconds)
+                ? try c.decodeIfPresent(Int64.self, forKey: .retentionMilliseconds) : d.retentionMilliseconds,
+            retentionBytes: try c.decodeIfPresent(Int64.self, forKey: .retentionBytes),
+            compression: try c.decodeIfPresent(CompressionCodec.self, forKey: .compression) ?? d.compression,
+            fsync: try c.decodeIfPresent(FsyncPolicy.self, forKey: .fsync) ?? d.fsync,
+            indexIntervalBytes: try c.decodeIfPresent(Int.self, forKey: .indexIntervalBytes) ?? d.indexIntervalBytes,
+            maxBatchBytes: try c.decodeIfPresent(Int.self, forKey: .maxBatchBytes) ?? d.maxBatchBytes,
+            maxPendingBytes: try c.decodeIfPresent(Int.self, forKey: .maxPendingBytes) ?? d.maxPendingBytes)
+    }
+
+    /// Encodes every field (`nil` retention limits as JSON null, meaning "no limit").
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(segmentBytes, forKey: .segmentBytes)
+        try c.encode(segmentMilliseconds, forKey: .segmentMilliseconds)
+        try c.encode(retentionMilliseconds, forKey: .retentionMilliseconds)
+        try c.encode(retentionBytes, forKey: .retentionBytes)
+        try c.encode(compression, forKey: .compression)
+        try c.encode(fsync, forKey: .fsync)
+        try c.encode(indexIntervalBytes, forKey: .indexIntervalBytes)
+        try c.encode(maxBatchBytes, forKey: .maxBatchBytes)
+        try c.encode(maxPendingBytes, forKey: .maxPendingBytes)
+    }
+
+    /// Throws `LogError` `invalidConfiguration` when a value is out of range (segment files address bytes
+    /// with 32-bit positions, so segments stay below 2 GiB).
+    public func validate() throws {
+        func fail(_ m: String) -> LogError { LogError(code: .invalidConfiguration, message: m) }
+        guard segmentBytes >= 1024 && segmentBytes <= Int(Int32.max) else { throw fail("segmentBytes must be in 1 KiB ... 2 GiB") }
+        guard segmentMilliseconds > 0 else { throw fail("segmentMilliseconds must be positive") }
+        if let r = retentionMilliseconds, r <= 0 { throw fail("retentionMilliseconds must be positive") }
+        if let r = retentionBytes, r <= 0 { throw fail("retentionBytes must be positive") }
+        if case .interval(let ms) = fsync, ms <= 0 { throw fail("fsync interval must be positive") }
+        guard indexIntervalBytes >= 64 else { throw fail("indexIntervalBytes must be at least 64") }
+        guard maxBatchBytes >= 1024 && maxBatchBytes <= (1 << 30) else { throw fail("maxBatchBytes must be in 1 KiB ... 1 GiB") }
+        guard maxPendingBytes >= maxBatchBytes else { throw fail("maxPendingBytes must be at least maxBatchBytes") }
     }
 }
 

@@ -12,6 +12,8 @@ public struct LogError: Error, Hashable, CustomStringConvertible {
             case io
             case recordTooLarge = "record_too_large"
             case invalidConfiguration = "invalid_configuration"
+            case overloaded
+            case invalidName = "invalid_name"
         }
         fileprivate let base: Base
 
@@ -31,6 +33,10 @@ public struct LogError: Error, Hashable, CustomStringConvertible {
         public static let recordTooLarge = Code(base: .recordTooLarge)
         /// A configuration value is out of range.
         public static let invalidConfiguration = Code(base: .invalidConfiguration)
+        /// Too many bytes of appends are queued for the writer (`LogConfiguration.maxPendingBytes`); retry later.
+        public static let overloaded = Code(base: .overloaded)
+        /// A log name is not a valid topic name.
+        public static let invalidName = Code(base: .invalidName)
 
         public var description: String { base.rawValue }
     }

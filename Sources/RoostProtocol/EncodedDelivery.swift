@@ -1,0 +1,14 @@
+import NIOCore
+
+/// The subscriber-independent bytes of a delivery (topic, offset, timestamp, key, headers, deliveries,
+/// payload) in one encoding, made once per message by `FrameCodec.encodeDelivery` and copied into every
+/// subscriber's `message` or `messages` frame.
+public struct EncodedDelivery: Sendable, Equatable {
+    /// The encoding the body is in; only a codec of that encoding may use it.
+    public let encoding: WireEncoding
+    /// The encoded body. JSON: `"topic":...,"data":...}`; binary: the message body layout.
+    public let body: ByteBuffer
+
+    /// The size in bytes, for accounting outbound buffer limits.
+    public var byteCount: Int { body.readableBytes }
+}

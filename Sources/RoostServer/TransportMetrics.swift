@@ -1,0 +1,75 @@
+import Metrics
+import NIOConcurrencyHelpers
+import NIOWebSocket
+
+/// The transport's metrics, made from an injected `MetricsFactory` (never the global one), so a library user
+/// and every test get their own registry.
+///
+/// Names (Prometheus): `roost_connections_open`, `roost_connections_total`, `roost_connections_refused_total`,
+/// `roost_websocket_sessions_open`, `roost_websocket_frames_received_total`, `roost_websocket_frames_sent_total`,
+/// `roost_websocket_bytes_received_total`, `roost_websocket_bytes_sent_total`,
+/// `roost_websocket_closes_total{code="..."}` (`none` when TCP ended without a close frame).
+final class TransportMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let connectionsOpen: Meter
+    private let connectionsTotal: Counter
+    private let connectionsRefused: Counter
+    private let sessionsOpen: Meter
+    private let framesReceived: Counter
+    private let framesSentCounter: Counter
+    private let bytesReceived: Counter
+    private let bytesSent: Counter
+    private let closes: NIOLockedValueBox<[String: Counter]>
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        self.connectionsOpen = Meter(label: "roost_connections_open", factory: factory)
+        self.connectionsTotal = Counter(label: "roost_connections_total", factory: factory)
+        self.connectionsRefused = Counter(label: "roost_connections_refused_total", factory: factory)
+        self.sessionsOpen = Meter(label: "roost_websocket_sessions_open", factory: factory)
+        self.framesReceived = Counter(label: "roost_websocket_frames_received_total", factory: factory)
+        self.framesSentCounter = Counter(label: "roost_websocket_frames_sent_total", factory: factory)
+        self.bytesReceived = Counter(label: "roost_websocket_bytes_received_total", factory: factory)
+        self.bytesSent = Counter(label: "roost_websocket_bytes_sent_total", factory: factory)
+        self.closes = NIOLockedValueBox([:])
+    }
+
+    func connectionOpened() {
+        self.connectionsTotal.increment()
+        self.connectionsOpen.increment()
+    }
+
+    func connectionClosed() {
+        self.connectionsOpen.decrement()
+    }
+
+    func connectionRefused() {
+        self.connectionsRefused.increment()
+    }
+
+    func sessionOpened() {
+        self.sessionsOpen.increment()
+    }
+
+    func sessionClosed(code: WebSocketErrorCode?) {
+        self.sessionsOpen.decrement()
+        let label = code.map { String(UInt16(webSocketErrorCode: $0)) } ?? "none"
+        let counter = self.closes.withLockedValue { counters in
+            if let counter = counters[label] { return counter }
+            let counter = Counter(label: "roost_websocket_closes_total", dimensions: [("code", label)], factory: self.factory)
+            counters[label] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func frameReceived(bytes: Int) {
+        self.framesReceived.increment()
+        self.bytesReceived.increment(by: bytes)
+    }
+
+    func framesSent(count: Int, bytes: Int) {
+        self.framesSentCounter.increment(by: count)
+        self.bytesSent.increment(by: bytes)
+    }
+}

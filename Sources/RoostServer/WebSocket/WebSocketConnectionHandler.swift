@@ -1,0 +1,248 @@
+import NIOCore
+import NIOWebSocket
+
+/// The channel handler of an upgraded connection: runs ``WebSocketFrameProcessor`` over decoded frames and carries
+/// out its actions, owns the close handshake, keepalive pings and the idle timeout, and drives the session handler.
+///
+/// Lives on the connection's event loop, like all its state.
+final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private enum State {
+        case open
+        /// We sent a close frame and wait for the peer's (or the close timeout).
+        case closeSent
+        /// TCP is closing or closed; nothing more is sent.
+        case closed
+    }
+
+    private let configuration: ServerConfiguration
+    private let subprotocol: WebSocketSubprotocol
+    private let sessionID: UInt64
+    private let sessionFactory: WebSocketSessionFactory
+    private let metrics: TransportMetrics
+
+    private var processor: WebSocketFrameProcessor
+    private var state = State.open
+    private var context: ChannelHandlerContext?
+    private var session: WebSocketSession?
+    private var sessionHandler: (any WebSocketSessionHandler)?
+    private var keepalive: RepeatedTask?
+    private var closeTimer: Scheduled<Void>?
+    private var sawInbound = false
+    private var silentTicks: Int64 = 0
+    private var closeCode: WebSocketErrorCode?
+    private var draining = false
+
+    init(
+        configuration: ServerConfiguration,
+        subprotocol: WebSocketSubprotocol,
+        sessionID: UInt64,
+        sessionFactory: @escaping WebSocketSessionFactory,
+        metrics: TransportMetrics
+    ) {
+        self.configuration = configuration
+        self.subprotocol = subprotocol
+        self.sessionID = sessionID
+        self.sessionFactory = sessionFactory
+        self.metrics = metrics
+        self.processor = WebSocketFrameProcessor(maxMessageSize: configuration.maxMessageSize)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.metrics.sessionOpened()
+        let session = WebSocketSession(
+            id: self.sessionID, subprotocol: self.subprotocol, channel: context.channel, connection: self)
+        self.session = session
+        let interval = self.configuration.pingInterval
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            handler.value.keepaliveTick()
+        }
+        let sessionHandler = self.sessionFactory(session)
+        self.sessionHandler = sessionHandler
+        sessionHandler.opened(session: session)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.cancelTimers()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        self.sawInbound = true
+        self.metrics.frameReceived(bytes: frame.length)
+        guard case .open = self.state else {
+            if case .closeSent = self.state, frame.opcode == .connectionClose { context.close(promise: nil) }
+            return
+        }
+        switch self.processor.process(frame) {
+        case .none:
+            break
+        case .deliver(let message, let isText):
+            if let session = self.session { self.sessionHandler?.received(message: message, isText: isText, session: session) }
+        case .pong(let payload):
+            self.writeControl(.pong, payload: payload, context: context)
+        case .peerClosed(let code):
+            // Echo the peer's code (RFC 6455 5.5.1), then close TCP once the echo is written.
+            self.closeCode = code.map { WebSocketErrorCode(codeNumber: Int($0)) }
+            var payload = context.channel.allocator.buffer(capacity: 2)
+            if let code { payload.writeInteger(code) }
+            self.state = .closed
+            self.writeControl(.connectionClose, payload: payload, context: context, thenClose: true)
+        case .fail(let code, let reason):
+            self.fail(code: code, reason: reason, context: context, waitForWrite: true)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? NIOWebSocketError else {
+            context.close(promise: nil)
+            return
+        }
+        switch error {
+        case .invalidFrameLength:
+            self.fail(code: .messageTooLarge, reason: "frame too large", context: context, waitForWrite: true)
+        default:
+            self.fail(code: .protocolError, reason: "invalid control frame", context: context, waitForWrite: true)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if let session = self.session, case .open = self.state {
+            self.sessionHandler?.writabilityChanged(isWritable: context.channel.isWritable, session: session)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ServerShutdownEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        self.drain(context: context)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.state = .closed
+        self.cancelTimers()
+        self.metrics.sessionClosed(code: self.closeCode)
+        if let session = self.session {
+            self.sessionHandler?.closed(session: session, code: self.closeCode)
+            session.detach()
+        }
+        self.sessionHandler = nil
+        self.session = nil
+        context.fireChannelInactive()
+    }
+
+    // MARK: Called by WebSocketSession, on the event loop.
+
+    func send(_ messages: [ByteBuffer], opcode: WebSocketOpcode) {
+        guard case .open = self.state, let context = self.context else { return }
+        if !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            buffered > self.configuration.maxOutboundBufferSize
+        {
+            self.fail(code: .policyViolation, reason: "outbound buffer limit", context: context, waitForWrite: false)
+            return
+        }
+        var bytes = 0
+        for message in messages {
+            bytes += message.readableBytes
+            context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, data: message)), promise: nil)
+        }
+        context.flush()
+        self.metrics.framesSent(count: messages.count, bytes: bytes)
+    }
+
+    func initiateClose(code: WebSocketErrorCode, reason: String) {
+        guard case .open = self.state, let context = self.context else { return }
+        self.state = .closeSent
+        self.closeCode = code
+        self.writeControl(.connectionClose, payload: Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator), context: context)
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.closeTimer = context.eventLoop.scheduleTask(in: self.configuration.closeTimeout) {
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    // MARK: Private
+
+    private func drain(context: ChannelHandlerContext) {
+        guard case .open = self.state, !self.draining, let session = self.session, let handler = self.sessionHandler else {
+            return
+        }
+        self.draining = true
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handler.draining(session: session).hop(to: context.eventLoop).whenComplete { _ in
+            loopBound.value.initiateClose(code: .goingAway, reason: "server shutting down")
+        }
+    }
+
+    private func keepaliveTick() {
+        guard case .open = self.state, let context = self.context else { return }
+        if self.sawInbound {
+            self.sawInbound = false
+            self.silentTicks = 0
+            return
+        }
+        self.silentTicks += 1
+        if self.configuration.pingInterval.nanoseconds * self.silentTicks >= self.configuration.idleTimeout.nanoseconds {
+            self.fail(code: .goingAway, reason: "idle timeout", context: context, waitForWrite: false)
+            return
+        }
+        self.writeControl(.ping, payload: context.channel.allocator.buffer(capacity: 0), context: context)
+    }
+
+    /// Sends a close frame and closes TCP: after the frame is written, or at once when the peer may never read it.
+    private func fail(code: WebSocketErrorCode, reason: String, context: ChannelHandlerContext, waitForWrite: Bool) {
+        guard case .open = self.state else {
+            context.close(promise: nil)
+            return
+        }
+        self.state = .closed
+        self.closeCode = code
+        let payload = Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator)
+        self.writeControl(.connectionClose, payload: payload, context: context, thenClose: waitForWrite)
+        if !waitForWrite { context.close(promise: nil) }
+    }
+
+    private func writeControl(
+        _ opcode: WebSocketOpcode, payload: ByteBuffer, context: ChannelHandlerContext, thenClose: Bool = false
+    ) {
+        self.metrics.framesSent(count: 1, bytes: payload.readableBytes)
+        let frame = WebSocketFrame(fin: true, opcode: opcode, data: payload)
+        guard thenClose else {
+            context.writeAndFlush(self.wrapOutboundOut(frame), promise: nil)
+            return
+        }
+        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(self.wrapOutboundOut(frame)).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+    }
+
+    private func cancelTimers() {
+        self.keepalive?.cancel()
+        self.keepalive = nil
+        self.closeTimer?.cancel()
+        self.closeTimer = nil
+    }
+
+    /// A close payload: the code, then as much of the reason as fits a control frame, cut on a character boundary.
+    static func closePayload(code: WebSocketErrorCode, reason: String, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 2 + min(reason.utf8.count, 123))
+        buffer.write(webSocketErrorCode: code)
+        var fitted = Substring(reason)
+        while fitted.utf8.count > 123 { fitted = fitted.dropLast() }
+        buffer.writeString(String(fitted))
+        return buffer
+    }
+}
+
+/// Fired down every connection's pipeline when the server starts shutting down.
+struct ServerShutdownEvent: Sendable {}

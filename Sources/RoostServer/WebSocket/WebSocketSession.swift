@@ -1,0 +1,75 @@
+import NIOCore
+import NIOWebSocket
+
+/// The sending side of one WebSocket connection, handed to its ``WebSocketSessionHandler``.
+///
+/// Meant to be used on ``eventLoop`` (where the handler's callbacks run): there every call acts at once. Called from
+/// elsewhere, a call hops to the event loop first, so it is safe but costs a hop; the broker should deliver from
+/// the connection's event loop.
+public final class WebSocketSession: Sendable {
+    /// A number unique among the sessions of one server.
+    public let id: UInt64
+
+    /// The encoding negotiated in the handshake.
+    public let subprotocol: WebSocketSubprotocol
+
+    /// The peer's address, when the socket knew it.
+    public let remoteAddress: SocketAddress?
+
+    /// The event loop that owns this connection.
+    public let eventLoop: any EventLoop
+
+    private let channel: any Channel
+    private let connection: NIOLoopBoundBox<WebSocketConnectionHandler?>
+
+    init(id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler) {
+        self.id = id
+        self.subprotocol = subprotocol
+        self.channel = channel
+        self.remoteAddress = channel.remoteAddress
+        self.eventLoop = channel.eventLoop
+        self.connection = NIOLoopBoundBox(connection, eventLoop: channel.eventLoop)
+    }
+
+    /// Whether the outbound buffer is under the high water mark. Stop sending when false and wait for
+    /// ``WebSocketSessionHandler/writabilityChanged(isWritable:session:)``. Safe from any thread.
+    public var isWritable: Bool { self.channel.isWritable }
+
+    /// Sends each buffer as one message (one frame), then flushes once for the whole batch.
+    ///
+    /// - Parameters:
+    ///   - messages: encoded messages, sent in order.
+    ///   - asText: text or binary frames; nil means the subprotocol's frame type.
+    /// - Returns: whether the connection is still writable after this batch (off the event loop: as last seen).
+    @discardableResult
+    public func send(_ messages: [ByteBuffer], asText: Bool? = nil) -> Bool {
+        let opcode: WebSocketOpcode = (asText ?? self.subprotocol.usesTextFrames) ? .text : .binary
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.connection.value?.send(messages, opcode: opcode) }
+            return self.channel.isWritable
+        }
+        self.connection.value?.send(messages, opcode: opcode)
+        return self.channel.isWritable
+    }
+
+    /// Sends one message; see ``send(_:asText:)``.
+    @discardableResult
+    public func send(_ message: ByteBuffer, asText: Bool? = nil) -> Bool {
+        self.send([message], asText: asText)
+    }
+
+    /// Starts the close handshake: sends a close frame with `code` and `reason` (truncated to fit a control
+    /// frame), then closes TCP when the peer answers or after the close timeout. Later sends are dropped.
+    public func close(code: WebSocketErrorCode = .normalClosure, reason: String = "") {
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.connection.value?.initiateClose(code: code, reason: reason) }
+            return
+        }
+        self.connection.value?.initiateClose(code: code, reason: reason)
+    }
+
+    /// Drops the reference to the connection once it is gone, so the two do not keep each other alive.
+    func detach() {
+        self.connection.value = nil
+    }
+}

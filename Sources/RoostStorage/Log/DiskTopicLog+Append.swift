@@ -1,0 +1,203 @@
+import CoreMetrics
+import Dispatch
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+extension DiskTopicLog {
+    public func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        let configuration = self.configuration
+        if records.isEmpty {
+            let result = AppendResult(baseOffset: endOffset, count: 0, timestamp: clock.nowMilliseconds(), durable: true)
+            return completion(.success(result))
+        }
+        var bytes = RecordBatchHeader.size
+        for record in records { bytes += RecordBatchWriter.maxEncodedSize(record) }
+        if bytes > configuration.maxBatchBytes || records.count > Int(Int32.max) {
+            return completion(.failure(LogError(code: .recordTooLarge,
+                message: "append of \(bytes) bytes exceeds maxBatchBytes \(configuration.maxBatchBytes) of '\(name)'")))
+        }
+        let charge = max(bytes, PendingAppends.minimumCharge)
+        let outcome = pending.withLockedValue { p -> Result<Bool, LogError> in
+            if let failure = p.failure { return .failure(failure) }
+            if p.closed { return .failure(LogError(code: .closed, message: "log '\(name)' is closed")) }
+            if p.bytes + charge > configuration.maxPendingBytes {
+                return .failure(LogError(code: .overloaded,
+                    message: "more than \(configuration.maxPendingBytes) bytes of appends queued for '\(name)'"))
+            }
+            p.items.append(PendingAppend(records: records, bytes: bytes, completion: completion))
+            p.bytes += charge
+            defer { p.draining = true }
+            return .success(!p.draining)
+        }
+        switch outcome {
+        case .failure(let error):
+            metrics.rejectedAppends.increment()
+            completion(.failure(error))
+        case .success(true):
+            queue.async { self.drain() }
+        case .success(false):
+            break
+        }
+    }
+
+    /// Runs on `queue`: writes everything queued, in as few batches, writes and fsyncs as possible.
+    func drain() {
+        while true {
+            let items = takePending(finishingDrain: true)
+            if items.isEmpty { return }
+            process(items)
+        }
+    }
+
+    func takePending(finishingDrain: Bool) -> [PendingAppend] {
+        pending.withLockedValue { p in
+            if p.items.isEmpty {
+                if finishingDrain { p.draining = false }
+                return []
+            }
+            let taken = p.items
+            p.items = []
+            p.bytes = 0
+            return taken
+        }
+    }
+
+    /// Encodes `items` into batches (each up to `maxBatchBytes`), writes them with one write per segment
+    /// (and one fdatasync under `always`), then completes the callers.
+    func process(_ items: [PendingAppend]) {
+        let w = writer
+        let configuration = self.configuration
+        if let failure = pending.withLockedValue({ $0.failure }) {
+            for item in items { item.completion(.failure(failure)) }
+            return
+        }
+        let now = max(clock.nowMilliseconds(), w.lastTimestamp)
+        w.lastTimestamp = now
+        let durable = configuration.fsync == .always
+        var i = 0
+        do {
+            while i < items.count {
+                var j = i
+                var groupBytes = RecordBatchHeader.size
+                var count = 0
+                while j < items.count, j == i || groupBytes + items[j].bytes <= configuration.maxBatchBytes {
+                    groupBytes += items[j].bytes
+                    count += items[j].records.count
+                    j += 1
+                }
+                if w.out.readableBytes >= configuration.maxBatchBytes { try commit(configuration) }
+                if needsRoll(configuration, incoming: groupBytes, count: count, now: now) {
+                    try commit(configuration)
+                    try roll(configuration)
+                }
+                let start = w.out.writerIndex - w.out.readerIndex
+                w.encoder.begin(into: &w.out, codec: configuration.compression, baseOffset: w.nextOffset, timestamp: now)
+                for k in i..<j {
+                    for record in items[k].records { w.encoder.add(record, timestamp: now, into: &w.out) }
+                }
+                let header = try w.encoder.finish(into: &w.out)
+                var offset = w.nextOffset
+                for k in i..<j {
+                    w.completions.append((items[k], AppendResult(baseOffset: offset, count: items[k].records.count, timestamp: now, durable: durable)))
+                    offset += Int64(items[k].records.count)
+                }
+                w.batches.append(Segment.BatchLocation(header: header, position: w.position + start))
+                w.nextOffset = offset
+                metrics.appends.increment(by: j - i)
+                metrics.records.increment(by: count)
+                metrics.batches.increment()
+                metrics.batchRecords.record(count)
+                i = j
+            }
+            try commit(configuration)
+        } catch {
+            let failure = (error as? LogError) ?? LogError(code: .io, message: "append to '\(name)' failed: \(error)")
+            logger.error("append failed", metadata: ["error": "\(failure)"])
+            let owed = w.completions
+            w.completions = []
+            w.batches = []
+            w.out.clear()
+            w.nextOffset = w.segment.snapshot.nextOffset
+            for (item, _) in owed { item.completion(.failure(failure)) }
+            for item in items[i...] { item.completion(.failure(failure)) }
+        }
+    }
+
+    private func needsRoll(_ configuration: LogConfiguration, incoming: Int, count: Int, now: Int64) -> Bool {
+        let w = writer
+        let size = w.position + w.out.readableBytes
+        guard size > 0 else { return false }
+        if size + incoming > configuration.segmentBytes { return true }
+        if w.nextOffset + Int64(count) - w.segment.baseOffset > Int64(UInt32.max) { return true }
+        let first = w.segment.snapshot.firstTimestamp ?? now
+        return now - first >= configuration.segmentMilliseconds
+    }
+
+    /// Writes `out`, syncs under `always`, publishes the batches, advances `endOffset`, completes the
+    /// callers and wakes tail readers. A failed write or sync cuts the file back and fails the log.
+    func commit(_ configuration: LogConfiguration) throws {
+        let w = writer
+        guard w.out.readableBytes > 0 else { return }
+        do {
+            try w.segment.file.write(w.out, at: w.position)
+            if configuration.fsync == .always {
+                try w.segment.file.sync()
+                metrics.fsyncs.increment()
+            } else {
+                w.unsynced = true
+            }
+        } catch {
+            let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")
+            try? w.segment.file.truncate(to: w.position)
+            pending.withLockedValue { $0.failure = failure }
+            throw failure
+        }
+        w.position += w.out.readableBytes
+        metrics.bytes.increment(by: w.out.readableBytes)
+        w.out.clear()
+        w.segment.published(w.batches)
+        w.batches.removeAll(keepingCapacity: true)
+        let end = w.nextOffset
+        state.withLockedValue { $0.endOffset = end }
+        let owed = w.completions
+        w.completions.removeAll(keepingCapacity: true)
+        for (item, result) in owed { item.completion(.success(result)) }
+        wakeWaiters()
+        if case .interval(let milliseconds) = configuration.fsync, !w.syncScheduled {
+            w.syncScheduled = true
+            queue.asyncAfter(deadline: .now() + .milliseconds(Int(clamping: milliseconds))) { self.intervalSync() }
+        }
+    }
+
+    /// Runs on `queue` at most the fsync interval after a write.
+    private func intervalSync() {
+        let w = writer
+        w.syncScheduled = false
+        guard w.unsynced, !pending.withLockedValue({ $0.closed }) else { return }
+        do {
+            try w.segment.file.sync()
+            w.unsynced = false
+            metrics.fsyncs.increment()
+        } catch {
+            let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")
+            logger.error("interval fsync failed; the log refuses appends until reopened", metadata: ["error": "\(failure)"])
+            pending.withLockedValue { $0.failure = failure }
+        }
+    }
+
+    /// Seals the active segment (indexes written and synced) and starts a new one at `nextOffset`.
+    private func roll(_ configuration: LogConfiguration) throws {
+        let w = writer
+        try w.segment.writeIndexes(final: true)
+        let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
+            indexIntervalBytes: configuration.indexIntervalBytes, create: true)
+        try FileSystem.syncDirectory(directory)
+        state.withLockedValue { $0.segments.append(segment) }
+        w.segment = segment
+        w.position = 0
+        w.unsynced = false
+        metrics.rolls.increment()
+        logger.debug("rolled segment", metadata: ["baseOffset": "\(segment.baseOffset)"])
+    }
+}

@@ -1,0 +1,165 @@
+import CoreMetrics
+import Dispatch
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// A topic's log on disk: segment files in the topic's directory, written by one serial writer queue with
+/// group commit, read from any thread. See Docs/storage.md.
+///
+/// Concurrency: `state` (segments, offsets, waiters) is guarded by its lock and is what readers see;
+/// `pending` (the bounded append queue) by its own lock; `writer` is confined to `queue`. Lock order:
+/// never take `state` while holding `pending` or a segment's lock, and never call out (callbacks) while
+/// holding any lock.
+public final class DiskTopicLog: TopicLog {
+    struct State {
+        var configuration: LogConfiguration
+        var segments: [Segment]
+        var startOffset: Int64
+        var endOffset: Int64
+        var waiters: [(offset: Int64, callback: @Sendable () -> Void)] = []
+        var closed = false
+    }
+
+    public let name: String
+    let directory: String
+    let clock: any WallClock
+    let logger: Logger
+    let metrics: StorageMetrics
+    let queue: DispatchQueue
+    let state: NIOLockedValueBox<State>
+    let pending = NIOLockedValueBox(PendingAppends())
+    let writer: LogWriter
+
+    init(name: String, directory: String, configuration: LogConfiguration, segments: [Segment], clock: any WallClock, logger: Logger) {
+        self.name = name
+        self.directory = directory
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "topic"] = "\(name)"
+        self.logger = logger
+        self.metrics = StorageMetrics(topic: name)
+        self.queue = DispatchQueue(label: "roost.storage.writer.\(name)")
+        let active = segments[segments.count - 1]
+        let activeState = active.snapshot
+        let maxTimestamp = segments.reduce(Int64.min) { max($0, $1.snapshot.maxTimestamp) }
+        self.state = NIOLockedValueBox(State(
+            configuration: configuration, segments: segments, startOffset: segments[0].baseOffset,
+            endOffset: activeState.nextOffset))
+        self.writer = LogWriter(segment: active, position: activeState.size, nextOffset: activeState.nextOffset,
+            lastTimestamp: max(maxTimestamp, 0))
+    }
+
+    public var configuration: LogConfiguration { state.withLockedValue { $0.configuration } }
+    public var startOffset: Int64 { state.withLockedValue { $0.startOffset } }
+    public var endOffset: Int64 { state.withLockedValue { $0.endOffset } }
+    public var sizeInBytes: Int64 { segmentsSnapshot().reduce(0) { $0 + $1.sizeOnDisk } }
+
+    /// Number of segments (for tools and tests).
+    public var segmentCount: Int { state.withLockedValue { $0.segments.count } }
+
+    /// Base offsets of the segments, oldest first.
+    public var segmentBaseOffsets: [Int64] { segmentsSnapshot().map(\.baseOffset) }
+
+    func segmentsSnapshot() -> [Segment] { state.withLockedValue { $0.segments } }
+
+    public func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> ReadResult {
+        let (segments, start, end, closed) = state.withLockedValue { ($0.segments, $0.startOffset, $0.endOffset, $0.closed) }
+        if closed { throw LogError(code: .closed, message: "log '\(name)' is closed") }
+        if offset < start {
+            throw LogError(code: .offsetOutOfRange, message: "offset \(offset) of '\(name)' was deleted by retention; earliest is \(start)", earliestOffset: start)
+        }
+        guard offset < end, maxRecords > 0 else { return ReadResult(records: [], nextOffset: offset) }
+        var records: [StoredRecord] = []
+        records.reserveCapacity(min(maxRecords, Int(end - offset)))
+        var budget = max(maxBytes, 1)
+        var next = offset
+        var i = Self.segmentIndex(containing: offset, in: segments)
+        while i < segments.count, next < end, records.count < maxRecords, budget > 0 {
+            let segment = segments[i]
+            let limit = segment.snapshot.size
+            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 8 << 20))
+            let stop = try scanner.scan(from: segment.startPosition(for: next), limit: limit) { header, buffer, index, _ in
+                guard header.baseOffset < end else { return false }
+                guard header.nextOffset > next else { return true }
+                let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
+                try RecordBatchReader.decode(header, records: part, from: next, until: end,
+                    maxRecords: maxRecords - records.count, budget: &budget, into: &records)
+                next = records.last.map { $0.offset + 1 } ?? next
+                return records.count < maxRecords && budget > 0 && next < end
+            }
+            switch stop {
+            case .corrupt(_, let error): throw error
+            case .incomplete(let position):
+                throw LogError.corrupt("incomplete batch at position \(position) of \(segment.logPath)")
+            case .limit, .stopped: break
+            }
+            i += 1
+        }
+        return ReadResult(records: records, nextOffset: next)
+    }
+
+    /// The index of the segment holding `offset`: the last one whose base offset is `<=` it.
+    static func segmentIndex(containing offset: Int64, in segments: [Segment]) -> Int {
+        var low = 0, high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            if segments[mid].baseOffset <= offset { low = mid + 1 } else { high = mid }
+        }
+        return max(low - 1, 0)
+    }
+
+    public func offset(forTimestamp timestamp: Int64) throws -> Int64 {
+        let (segments, end) = state.withLockedValue { ($0.segments, $0.endOffset) }
+        guard let segment = segments.first(where: { $0.snapshot.maxTimestamp >= timestamp }) else { return end }
+        let limit = segment.snapshot.size
+        var found: Int64?
+        let scanner = SegmentScanner(file: segment.file, chunkSize: 64 << 10)
+        let stop = try scanner.scan(from: segment.startPosition(forTimestamp: timestamp), limit: limit) { header, buffer, index, _ in
+            guard header.maxTimestamp >= timestamp else { return true }
+            if header.baseTimestamp >= timestamp {
+                found = header.baseOffset
+                return false
+            }
+            let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
+            var records: [StoredRecord] = []
+            var budget = Int.max
+            try RecordBatchReader.decode(header, records: part, from: header.baseOffset, until: header.nextOffset,
+                maxRecords: header.recordCount, budget: &budget, into: &records)
+            found = records.first(where: { $0.timestamp >= timestamp })?.offset
+            return found == nil
+        }
+        if case .corrupt(_, let error) = stop { throw error }
+        return min(found ?? end, end)
+    }
+
+    public func notifyWhenReadable(beyond offset: Int64, _ callback: @escaping @Sendable () -> Void) {
+        let now = state.withLockedValue { s -> Bool in
+            if s.endOffset > offset || s.closed { return true }
+            s.waiters.append((offset, callback))
+            return false
+        }
+        if now { callback() }
+    }
+
+    public func reconfigure(_ configuration: LogConfiguration) throws {
+        try configuration.validate()
+        try TopicConfigFile.write(configuration, directory: directory)
+        state.withLockedValue { $0.configuration = configuration }
+    }
+
+    /// Calls the waiters that became readable (or all, when closing) outside the lock.
+    func wakeWaiters() {
+        let ready = state.withLockedValue { s -> [@Sendable () -> Void] in
+            guard !s.waiters.isEmpty else { return [] }
+            var ready: [@Sendable () -> Void] = []
+            s.waiters.removeAll { w in
+                guard s.closed || s.endOffset > w.offset else { return false }
+                ready.append(w.callback)
+                return true
+            }
+            return ready
+        }
+        for callback in ready { callback() }
+    }
+}

@@ -1,0 +1,25 @@
+import NIOCore
+
+/// One queued `append` call.
+struct PendingAppend {
+    var records: [Record]
+    /// Upper bound of the encoded size.
+    var bytes: Int
+    var completion: @Sendable (Result<AppendResult, any Error>) -> Void
+}
+
+/// The bounded queue between appenders and a log's writer (guarded by the log's `pending` lock).
+struct PendingAppends {
+    /// Each append counts at least this many bytes against the bound, so that empty or tiny appends
+    /// cannot grow the queue without limit.
+    static let minimumCharge = 64
+
+    var items: [PendingAppend] = []
+    var bytes = 0
+    /// Whether a drain is scheduled on (or running on) the writer queue.
+    var draining = false
+    var closed = false
+    /// Set after a failed write or fsync: the log refuses appends until reopened (a failed fsync may have
+    /// dropped dirty pages, so retrying it cannot be trusted).
+    var failure: LogError?
+}

@@ -1,0 +1,136 @@
+import Logging
+import NIOCore
+
+/// Opens the segments of one topic directory and brings them to a consistent state.
+///
+/// After a clean shutdown the index files are trusted (validated against the segment sizes only) and
+/// only the active segment's tail past its last index entry is read. After an unclean one, the active
+/// segment (the recovery point is its start: sealed segments were fsynced with their indexes when they
+/// rolled) is scanned batch by batch, its indexes rebuilt, and a torn or corrupt tail truncated to the
+/// last valid batch. Sealed segments whose index files are missing or stale are rebuilt by a scan.
+struct LogLoader {
+    let directory: String
+    let configuration: LogConfiguration
+    let clean: Bool
+    let logger: Logger
+
+    /// The segments in offset order (never empty) and what was done.
+    func load() throws -> ([Segment], RecoveryReport.LogRecovery) {
+        let name = String(directory[directory.index(after: directory.lastIndex(of: "/") ?? directory.startIndex)...])
+        var report = RecoveryReport.LogRecovery(name: name)
+        let files = try FileSystem.list(directory)
+        var bases: [Int64] = []
+        for file in files {
+            if file.hasSuffix(LogFileNames.temporarySuffix) {
+                try FileSystem.remove(directory + "/" + file)
+                report.strayFilesRemoved += 1
+            } else if let base = LogFileNames.baseOffset(ofSegmentFile: file) {
+                bases.append(base)
+            }
+        }
+        let stems = Set(bases.map(LogFileNames.stem(baseOffset:)))
+        for file in files where file.hasSuffix(LogFileNames.indexSuffix) || file.hasSuffix(LogFileNames.timeIndexSuffix) {
+            if !stems.contains(String(file.prefix(while: { $0 != "." }))) {
+                try FileSystem.remove(directory + "/" + file)
+                report.strayFilesRemoved += 1
+            }
+        }
+        bases.sort()
+        if bases.isEmpty {
+            let segment = try Segment(directory: directory, baseOffset: 0, indexIntervalBytes: configuration.indexIntervalBytes, create: true)
+            try FileSystem.syncDirectory(directory)
+            return ([segment], report)
+        }
+        var segments: [Segment] = []
+        for (i, base) in bases.enumerated() {
+            let segment = try Segment(directory: directory, baseOffset: base, indexIntervalBytes: configuration.indexIntervalBytes, create: false)
+            let fileSize = try segment.file.size()
+            if i == bases.count - 1 {
+                try recoverActive(segment, fileSize: fileSize, report: &report)
+            } else {
+                try loadSealed(segment, fileSize: fileSize, nextBase: bases[i + 1], report: &report)
+            }
+            segments.append(segment)
+        }
+        return (segments, report)
+    }
+
+    private func loadIndexes(_ segment: Segment, fileSize: Int) -> (OffsetIndex, TimeIndex)? {
+        guard FileSystem.exists(segment.indexPath), FileSystem.exists(segment.timeIndexPath),
+            let offsets = try? FileSystem.readAll(segment.indexPath),
+            let times = try? FileSystem.readAll(segment.timeIndexPath),
+            let offsetIndex = OffsetIndex.parse(offsets, segmentSize: fileSize),
+            let timeIndex = TimeIndex.parse(times)
+        else { return nil }
+        return (offsetIndex, timeIndex)
+    }
+
+    private func loadSealed(_ segment: Segment, fileSize: Int, nextBase: Int64, report: inout RecoveryReport.LogRecovery) throws {
+        if let (offsetIndex, timeIndex) = loadIndexes(segment, fileSize: fileSize),
+            fileSize == 0 || !timeIndex.entries.isEmpty,
+            Int64(timeIndex.entries.last?.relativeOffset ?? 0) < max(1, nextBase - segment.baseOffset)
+        {
+            var state = Segment.State(nextOffset: nextBase)
+            state.size = fileSize
+            state.offsetIndex = offsetIndex
+            state.timeIndex = timeIndex
+            state.firstTimestamp = timeIndex.entries.first?.timestamp
+            state.maxTimestamp = timeIndex.entries.last?.timestamp ?? Int64.min
+            segment.restore(state)
+            return
+        }
+        var state = Segment.State(nextOffset: segment.baseOffset)
+        let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if end != fileSize {
+            logger.error("sealed segment has a damaged batch; reads of it will fail", metadata: [
+                "segment": "\(segment.logPath)", "position": "\(end)"])
+        }
+        state.size = fileSize
+        state.nextOffset = nextBase
+        segment.restore(state)
+        try segment.writeIndexes(final: true)
+        report.indexesRebuilt += 2
+    }
+
+    private func recoverActive(_ segment: Segment, fileSize: Int, report: inout RecoveryReport.LogRecovery) throws {
+        var state = Segment.State(nextOffset: segment.baseOffset)
+        if clean, let (offsetIndex, timeIndex) = loadIndexes(segment, fileSize: fileSize) {
+            // Trust the indexes: read only from the last indexed batch to the end.
+            if let last = offsetIndex.entries.last {
+                state.size = Int(last.position)
+                state.nextOffset = segment.baseOffset + Int64(last.relativeOffset)
+                state.offsetIndex = offsetIndex
+                state.timeIndex = timeIndex
+                state.maxTimestamp = timeIndex.entries.last?.timestamp ?? Int64.min
+                let first = try segment.file.read(at: 0, count: RecordBatchHeader.size)
+                state.firstTimestamp = (try? RecordBatchHeader.parse(first, at: first.readerIndex))?.baseTimestamp
+            }
+        } else {
+            report.segmentsScanned += 1
+            if fileSize > 0 { report.indexesRebuilt += 2 }
+        }
+        let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if end < fileSize {
+            logger.warning("truncating a torn or corrupt tail", metadata: [
+                "segment": "\(segment.logPath)", "validBytes": "\(end)", "truncatedBytes": "\(fileSize - end)"])
+            try segment.file.truncate(to: end)
+            try segment.file.sync()
+            report.bytesTruncated += fileSize - end
+        }
+        segment.restore(state)
+    }
+
+    /// Adds every valid batch from `state.size` on to `state`; returns where the valid batches end.
+    private func scan(_ segment: Segment, into state: inout Segment.State, fileSize: Int, report: inout RecoveryReport.LogRecovery) throws -> Int {
+        let scanner = SegmentScanner(file: segment.file, chunkSize: 1 << 20)
+        var s = state
+        let interval = configuration.indexIntervalBytes
+        _ = try scanner.scan(from: s.size, limit: fileSize) { header, _, _, position in
+            guard header.baseOffset == s.nextOffset else { return false }
+            Segment.add(Segment.BatchLocation(header: header, position: position), to: &s, baseOffset: segment.baseOffset, interval: interval)
+            return true
+        }
+        state = s
+        return s.size
+    }
+}

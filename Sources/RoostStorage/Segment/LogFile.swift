@@ -1,0 +1,168 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An open file with positional I/O. The descriptor is closed when the last reference goes away, so a
+/// reader holding a segment keeps its file readable even after retention unlinked it.
+///
+/// Sendable: the only stored state is the immutable descriptor and path; `pread`/`pwrite` at explicit
+/// positions are safe from any thread, and the writer serialises its own writes.
+final class LogFile: Sendable {
+    let fd: Int32
+    let path: String
+
+    /// Opens (and with `create`, creates) `path` for reading and writing.
+    init(path: String, create: Bool) throws {
+        let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0)
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw LogError.io("open", path: path) }
+        self.fd = fd
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    /// The current file size.
+    func size() throws -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw LogError.io("fstat", path: path) }
+        return Int(st.st_size)
+    }
+
+    /// Writes all of `bytes` at `position`, retrying short writes and EINTR.
+    func write(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(position + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LogError.io("pwrite", path: path)
+            }
+            done += n
+        }
+    }
+
+    /// Writes the readable bytes of `buffer` at `position`.
+    func write(_ buffer: ByteBuffer, at position: Int) throws {
+        try buffer.withUnsafeReadableBytes { try write($0, at: position) }
+    }
+
+    /// Reads up to `count` bytes at `position` into a new buffer (fewer at end of file).
+    func read(at position: Int, count: Int) throws -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        var done = 0
+        while done < count {
+            let n = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count - done) { ptr -> Int in
+                let n = pread(fd, ptr.baseAddress!, count - done, off_t(position + done))
+                if n < 0 && errno != EINTR { throw LogError.io("pread", path: path) }
+                return max(n, 0)
+            }
+            if n == 0 { break }
+            done += n
+        }
+        return buffer
+    }
+
+    /// Flushes data (not necessarily metadata unrelated to reading it back) to stable storage.
+    func sync() throws {
+        #if canImport(Darwin)
+        guard fsync(fd) == 0 else { throw LogError.io("fsync", path: path) }
+        #else
+        guard fdatasync(fd) == 0 else { throw LogError.io("fdatasync", path: path) }
+        #endif
+    }
+
+    /// Cuts the file to `size` bytes.
+    func truncate(to size: Int) throws {
+        guard ftruncate(fd, off_t(size)) == 0 else { throw LogError.io("ftruncate", path: path) }
+    }
+}
+
+/// Small POSIX helpers for directories and whole files (open, recovery and config paths, not the hot path).
+enum FileSystem {
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func makeDirectory(_ path: String) throws {
+        if mkdir(path, 0o755) != 0 && errno != EEXIST { throw LogError.io("mkdir", path: path) }
+    }
+
+    /// Creates `path` and its missing parents.
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            try makeDirectory(prefix)
+        }
+    }
+
+    /// fsyncs a directory so that creations, renames and unlinks in it are durable.
+    static func syncDirectory(_ path: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw LogError.io("open", path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw LogError.io("fsync", path: path) }
+    }
+
+    static func remove(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT { throw LogError.io("unlink", path: path) }
+    }
+
+    /// Names of the entries of a directory (without `.` and `..`).
+    static func list(_ path: String) throws -> [String] {
+        guard let dir = opendir(path) else { throw LogError.io("opendir", path: path) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Removes a directory and the files in it (topic directories hold no subdirectories).
+    static func removeTree(_ path: String) throws {
+        for name in try list(path) { try remove(path + "/" + name) }
+        if rmdir(path) != 0 && errno != ENOENT { throw LogError.io("rmdir", path: path) }
+    }
+
+    /// Writes `bytes` to `path` atomically: temporary file, fsync, rename, fsync of the directory.
+    static func writeAtomically(_ bytes: [UInt8], to path: String, directory: String) throws {
+        let temporary = path + LogFileNames.temporarySuffix
+        let file = try LogFile(path: temporary, create: true)
+        try file.truncate(to: 0)
+        try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+        try file.sync()
+        guard rename(temporary, path) == 0 else { throw LogError.io("rename", path: path) }
+        try syncDirectory(directory)
+    }
+
+    /// The whole content of a file.
+    static func readAll(_ path: String) throws -> ByteBuffer {
+        let file = try LogFile(path: path, create: false)
+        return try file.read(at: 0, count: try file.size())
+    }
+}
+
+extension LogError {
+    /// An `io` error carrying the current `errno`.
+    static func io(_ call: String, path: String) -> LogError {
+        let code = currentErrno()
+        return LogError(code: .io, message: "\(call) \(path): \(String(cString: strerror(code)))", errno: code)
+    }
+
+    static func corrupt(_ message: String) -> LogError { LogError(code: .corrupt, message: message) }
+}
+
+@inline(__always)
+private func currentErrno() -> Int32 { errno }

@@ -1,0 +1,113 @@
+import NIOCore
+import Testing
+
+@testable import RoostServer
+
+/// The WebSocket transport over real loopback sockets: a third-party client for the happy paths, raw bytes for the
+/// broken ones.
+@Suite struct WebSocketServerTests {
+    @Test func pythonWebsocketsClientEchoesTextBinaryFragmentsAndCloses() async throws {
+        let harness = try await ServerHarness.start()
+        let result = try await PythonClient.run(scenario: "echo", port: harness.port)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("ok"))
+        await harness.server.shutdown()
+    }
+
+    @Test func reassemblesAFragmentedMessageWithAPingBetweenFragments() async throws {
+        let harness = try await ServerHarness.start()
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.send(TestFrames.text("Hel", fin: false))
+        try await client.send(TestFrames.frame(opcode: 0x9, Array("p1".utf8)))
+        try await client.send(TestFrames.frame(opcode: 0x0, Array("lo".utf8)))
+        let pong = try #require(await client.readFrame())
+        #expect(pong.opcode == 0xA && pong.text == "p1")
+        let echo = try #require(await client.readFrame())
+        #expect(echo.opcode == 0x1 && echo.fin && echo.text == "Hello")
+        await client.close()
+        await harness.server.shutdown()
+    }
+
+    @Test func echoesTheClientsCloseCodeThenClosesTCP() async throws {
+        var harness = try await ServerHarness.start()
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.send(TestFrames.close(code: 1000, reason: "done"))
+        #expect(await client.readCloseCode() == .some(1000))
+        await client.waitForEOF()
+        #expect(await harness.waitFor(.closed(1000)))
+        await harness.server.shutdown()
+    }
+
+    @Test(arguments: [
+        ("unmasked frame", TestFrames.frame(opcode: 0x1, Array("hi".utf8), masked: false), UInt16(1002)),
+        ("RSV1 without extension", TestFrames.frame(opcode: 0x1, Array("hi".utf8), rsv: 4), 1002),
+        ("reserved opcode", TestFrames.frame(opcode: 0x3, []), 1002),
+        ("fragmented ping", TestFrames.frame(opcode: 0x9, [], fin: false), 1002),
+        ("ping over 125 bytes", TestFrames.frame(opcode: 0x9, [UInt8](repeating: 1, count: 126)), 1002),
+        ("continuation without start", TestFrames.frame(opcode: 0x0, [1]), 1002),
+        ("invalid close code", TestFrames.close(code: 1005), 1002),
+        ("invalid UTF-8", TestFrames.frame(opcode: 0x1, [0x41, 0xC3, 0x28]), 1007),
+        ("frame over the limit", TestFrames.frame(opcode: 0x2, [UInt8](repeating: 0, count: 2000)), 1009),
+        (
+            "message over the limit in fragments",
+            TestFrames.frame(opcode: 0x2, [UInt8](repeating: 0, count: 900), fin: false)
+                + TestFrames.frame(opcode: 0x0, [UInt8](repeating: 0, count: 900)),
+            1009
+        ),
+    ])
+    func protocolViolationsCloseWithTheRightCode(name: String, bytes: [UInt8], code: UInt16) async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.maxFrameSize = 1024
+            configuration.maxMessageSize = 1024
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.send(bytes)
+        #expect(await client.readCloseCode() == .some(code), "\(name)")
+        await client.waitForEOF()
+        #expect(await harness.waitFor(.closed(code)), "\(name)")
+        await harness.server.shutdown()
+    }
+
+    @Test func shutdownDrainsSessionsAndClosesWith1001() async throws {
+        var harness = try await ServerHarness.start()
+        let port = harness.port
+        async let python = PythonClient.run(scenario: "wait_for_close", port: port)
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
+        await harness.server.shutdown()
+        #expect(await harness.nextEvent() == .draining)
+        #expect(await harness.nextEvent() == .closed(1001))
+        let result = try await python
+        #expect(result.output.contains("closed 1001"), "\(result.output)")
+        #expect(harness.server.connectionCount == 0)
+    }
+
+    @Test func aPeerThatStopsReadingMakesTheSessionSeeNotWritable() async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.outboundHighWaterMark = 64 << 10
+            configuration.outboundLowWaterMark = 16 << 10
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.channel.setOption(.autoRead, value: false)
+        try await client.send(TestFrames.text("flood"))
+        #expect(await harness.waitFor(.writability(false)))
+        #expect(await harness.nextEvent() == .floodStopped)
+        try await client.channel.setOption(.autoRead, value: true)
+        #expect(await harness.waitFor(.writability(true)))
+        await client.close()
+        await harness.server.shutdown()
+    }
+
+    @Test func aSessionThatIgnoresBackPressureIsClosedAtTheOutboundCap() async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.outboundHighWaterMark = 64 << 10
+            configuration.outboundLowWaterMark = 16 << 10
+            configuration.maxOutboundBufferSize = 1 << 20
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.channel.setOption(.autoRead, value: false)
+        try await client.send(TestFrames.text("abuse"))
+        #expect(await harness.waitFor(.closed(1008)))
+        await client.close()
+        await harness.server.shutdown()
+    }
+}

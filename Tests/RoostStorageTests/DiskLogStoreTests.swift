@@ -1,0 +1,85 @@
+import NIOCore
+import RoostStorage
+import RoostTesting
+import Testing
+
+@Suite struct DiskLogStoreTests {
+    @Test func createsListsAndDeletesLogs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try DiskLogStore(directory: dir.path)
+        _ = try store.createLog(named: "orders.created", configuration: testConfiguration())
+        _ = try store.createLog(named: "$dead-letter.orders", configuration: testConfiguration(.lz4))
+        #expect(store.logNames() == ["$dead-letter.orders", "orders.created"])
+        #expect(Files.exists(dir.appending("orders.created") + "/" + LogFileNames.configFile))
+        #expect(Files.exists(segmentPath(dir, "orders.created")))
+        let error = #expect(throws: LogError.self) { try store.createLog(named: "orders.created", configuration: .init()) }
+        #expect(error?.code == .alreadyExists)
+        try store.deleteLog(named: "orders.created")
+        #expect(store.log(named: "orders.created") == nil)
+        #expect(!Files.exists(dir.appending("orders.created")))
+        #expect((#expect(throws: LogError.self) { try store.deleteLog(named: "nope") })?.code == .notFound)
+        try store.close()
+        #expect(Files.exists(dir.appending(LogFileNames.cleanShutdownMarker)))
+        let reopened = try DiskLogStore(directory: dir.path)
+        #expect(reopened.logNames() == ["$dead-letter.orders"])
+        #expect(reopened.log(named: "$dead-letter.orders")?.configuration.compression == .lz4)
+        #expect(!Files.exists(dir.appending(LogFileNames.cleanShutdownMarker)))
+        try reopened.close()
+    }
+
+    @Test(arguments: ["", ".", "a..b", "a.", ".a", "a b", "a/b", "..", "é", "a*", "$", String(repeating: "x", count: 250)])
+    func rejectsInvalidNames(name: String) throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try DiskLogStore(directory: dir.path)
+        let error = #expect(throws: LogError.self) { try store.createLog(named: name, configuration: .init()) }
+        #expect(error?.code == .invalidName)
+        try store.close()
+    }
+
+    @Test func reconfigureIsStoredAndInvalidValuesRejected() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try DiskLogStore(directory: dir.path)
+        let log = try store.createLog(named: "c", configuration: testConfiguration())
+        var config = log.configuration
+        config.retentionBytes = 1 << 30
+        config.fsync = .interval(milliseconds: 50)
+        try log.reconfigure(config)
+        var bad = config
+        bad.segmentBytes = 10
+        #expect((#expect(throws: LogError.self) { try log.reconfigure(bad) })?.code == .invalidConfiguration)
+        try store.close()
+        let reopened = try DiskLogStore(directory: dir.path)
+        #expect(reopened.log(named: "c")?.configuration == config)
+        try reopened.close()
+    }
+
+    @Test func oversizedAppendIsRejected() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            var config = testConfiguration()
+            config.maxBatchBytes = 4096
+            config.maxPendingBytes = 4096
+            let log = try store.createLog(named: "small", configuration: config)
+            let error = await #expect(throws: LogError.self) {
+                try await log.append([Record(value: ByteBuffer(repeating: 1, count: 5000))])
+            }
+            #expect(error?.code == .recordTooLarge)
+            #expect(try await log.append([record("fits")]).baseOffset == 0)
+            try store.close()
+        }
+    }
+
+    @Test func intervalPolicyAppendsAreReadableAndNotDurable() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "iv", configuration: testConfiguration(fsync: .interval(milliseconds: 5)))
+            let result = try await log.append([record("x")])
+            #expect(!result.durable)
+            #expect(log.endOffset == 1)
+            try store.close()
+        }
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-import RoostStorage
-
-@Test func moduleLinks() {
-    #expect(String(describing: RoostStorageModule.self) == "RoostStorageModule")
-}
