@@ -102,6 +102,7 @@ let package = Package(
             name: "RoostCLI",
             dependencies: [
                 "RoostStorage", "RoostBroker",
+                "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
