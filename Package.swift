@@ -162,9 +162,10 @@ let package = Package(
         .testTarget(
             name: "RoostServerTests",
             dependencies: [
-                "RoostServer", "RoostSecurity",
+                "RoostServer", "RoostSecurity", "RoostProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

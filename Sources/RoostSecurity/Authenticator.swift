@@ -19,6 +19,10 @@ public final class Authenticator: Sendable {
         self.now = now
     }
 
+    /// Authentication off: every token, or none, is ``Principal/anonymous``.
+    public static let disabled = Authenticator(
+        isEnabled: false, tokens: StaticTokenTable(tokens: []), jwt: nil, now: Authenticator.systemMilliseconds)
+
     /// Builds an authenticator.
     ///
     /// - Parameters:

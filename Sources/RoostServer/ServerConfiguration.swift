@@ -69,6 +69,10 @@ public struct ServerConfiguration: Sendable {
     /// memory grow without bound. Default 4 MiB: well above the high water mark plus one maximum message.
     public var maxOutboundBufferSize: Int = 4 << 20
 
+    /// TLS (`wss://`, `https://`) with a certificate and key from files; nil: plain TCP. Default nil: loopback needs
+    /// no TLS; anything reachable from a network should have it (Docs/security.md).
+    public var tls: ServerTLSConfiguration?
+
     /// Creates the default configuration.
     public init() {}
 }

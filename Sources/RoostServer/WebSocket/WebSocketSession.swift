@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import RoostSecurity
 
 /// The sending side of one WebSocket connection, handed to its ``WebSocketSessionHandler``.
 ///
@@ -19,11 +20,24 @@ public final class WebSocketSession: Sendable {
     /// The event loop that owns this connection.
     public let eventLoop: any EventLoop
 
+    /// Who authenticated this connection at the upgrade, and what they may do (``Principal/anonymous``, allowed
+    /// everything, when authentication is off). The session handler checks every publish, subscribe and admin
+    /// request against ``Principal/permissions``.
+    public let principal: Principal
+
+    /// The server's security: ``ServerSecurity/makePublishLimiter()`` gives the session its publish rate limiter.
+    public let security: ServerSecurity
+
     let channel: any Channel
     private let connection: NIOLoopBoundBox<WebSocketConnectionHandler?>
 
-    init(id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler) {
+    init(
+        id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler,
+        principal: Principal = .anonymous, security: ServerSecurity = .disabled
+    ) {
         self.id = id
+        self.principal = principal
+        self.security = security
         self.subprotocol = subprotocol
         self.channel = channel
         self.remoteAddress = channel.remoteAddress

@@ -1,0 +1,171 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import RoostServer
+import Testing
+
+/// TLS with certificates made at test time by the `openssl` command: a CA, a server certificate it signs for
+/// `localhost`, a round trip, a client that refuses an untrusted certificate, and a reload.
+@Suite struct TLSServerTests {
+    /// A directory with `ca.pem`, and for each server certificate `<name>.pem` / `<name>.key`.
+    final class Certificates {
+        let directory: String
+
+        init() throws {
+            self.directory = NSTemporaryDirectory() + "roost-tls-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
+        }
+
+        deinit { try? FileManager.default.removeItem(atPath: self.directory) }
+
+        func path(_ name: String) -> String { self.directory + "/" + name }
+
+        /// A self-signed CA `<name>.pem` with key `<name>.key`.
+        func makeCA(_ name: String) throws {
+            try Self.openssl([
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                "-subj", "/CN=Roost test CA \(name)", "-keyout", self.path("\(name).key"), "-out", self.path("\(name).pem"),
+            ])
+        }
+
+        /// A certificate for `localhost` signed by the CA `ca`, as `<name>.pem` and `<name>.key`.
+        func makeServer(_ name: String, signedBy ca: String) throws {
+            try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: self.path("san.ext"), atomically: true, encoding: .utf8)
+            try Self.openssl([
+                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                "-keyout", self.path("\(name).key"), "-out", self.path("\(name).csr"),
+            ])
+            try Self.openssl([
+                "x509", "-req", "-in", self.path("\(name).csr"), "-CA", self.path("\(ca).pem"), "-CAkey", self.path("\(ca).key"),
+                "-CAcreateserial", "-days", "1", "-extfile", self.path("san.ext"), "-out", self.path("\(name).pem"),
+            ])
+        }
+
+        private static func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+        }
+    }
+
+    /// A client context that trusts only the CA in `caFile`.
+    static func client(trusting caFile: String) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .file(caFile)
+        return try NIOSSLContext(configuration: configuration)
+    }
+
+    /// Connects with `tls` and says whether the handshake completed (true) or the client refused it (false).
+    static func handshake(port: Int, tls: NIOSSLContext) async throws -> Bool {
+        let outcome = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: Bool.self)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        NIOSSLClientHandler(context: tls, serverHostname: "localhost"), HandshakeProbe(outcome: outcome),
+                    ])
+                }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        let completed = try await outcome.futureResult.get()
+        try? await channel.close()
+        return completed
+    }
+
+    @Test func roundTripOverTLSAndUntrustedCertificateRefused() async throws {
+        let certificates = try Certificates()
+        try certificates.makeCA("ca")
+        try certificates.makeCA("other-ca")
+        try certificates.makeServer("server", signedBy: "ca")
+        let harness = try await ServerHarness.start { configuration in
+            configuration.tls = ServerTLSConfiguration(
+                certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
+        }
+        defer { Task { await harness.server.shutdown() } }
+
+        let client = try await RawClient.connect(port: harness.port, tls: try Self.client(trusting: certificates.path("ca.pem")))
+        try await client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        let response = try #require(await client.readResponse())
+        #expect(response.head.hasPrefix("HTTP/1.1 200"))
+        #expect(response.body == "ok\n")
+        try await client.send(TestFrames.upgradeRequest())
+        #expect(await client.readHead()?.hasPrefix("HTTP/1.1 101") == true, "wss:// upgrade over the same TLS connection")
+        await client.close()
+
+        #expect(try await Self.handshake(port: harness.port, tls: try Self.client(trusting: certificates.path("ca.pem"))))
+        #expect(try await !Self.handshake(port: harness.port, tls: try Self.client(trusting: certificates.path("other-ca.pem"))))
+    }
+
+    @Test func reloadSwapsTheCertificateForNewConnections() async throws {
+        let certificates = try Certificates()
+        try certificates.makeCA("ca")
+        try certificates.makeCA("next-ca")
+        try certificates.makeServer("server", signedBy: "ca")
+        let harness = try await ServerHarness.start { configuration in
+            configuration.tls = ServerTLSConfiguration(
+                certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
+        }
+        defer { Task { await harness.server.shutdown() } }
+        let trustsNext = try Self.client(trusting: certificates.path("next-ca.pem"))
+        #expect(try await !Self.handshake(port: harness.port, tls: trustsNext))
+
+        // A renewed certificate from another CA replaces the files; a broken file is refused and the old one stays.
+        try "garbage".write(toFile: certificates.path("server.pem"), atomically: true, encoding: .utf8)
+        #expect(throws: ServerConfigurationError.self) { try harness.server.reloadTLS() }
+        #expect(try await Self.handshake(port: harness.port, tls: try Self.client(trusting: certificates.path("ca.pem"))))
+        try certificates.makeServer("server", signedBy: "next-ca")
+        try harness.server.reloadTLS()
+        #expect(try await Self.handshake(port: harness.port, tls: trustsNext))
+    }
+
+    @Test func missingOrMismatchedFilesFailAtStart() async throws {
+        let certificates = try Certificates()
+        try certificates.makeCA("ca")
+        try certificates.makeServer("server", signedBy: "ca")
+        try certificates.makeServer("other", signedBy: "ca")
+        for (cert, key) in [("missing.pem", "server.key"), ("server.pem", "missing.key"), ("server.pem", "other.key")] {
+            await #expect(throws: ServerConfigurationError.self, "\(cert) + \(key)") {
+                _ = try await ServerHarness.start { configuration in
+                    configuration.tls = ServerTLSConfiguration(
+                        certificateChainPath: certificates.path(cert), privateKeyPath: certificates.path(key))
+                }
+            }
+        }
+    }
+}
+
+/// Completes `outcome` with true when the TLS handshake completes, false when it fails.
+private final class HandshakeProbe: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let outcome: EventLoopPromise<Bool>
+    private var done = false
+
+    init(outcome: EventLoopPromise<Bool>) { self.outcome = outcome }
+
+    private func finish(_ completed: Bool) {
+        guard !self.done else { return }
+        self.done = true
+        self.outcome.succeed(completed)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted = event as? TLSUserEvent { self.finish(true) }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.finish(false)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish(false)
+        context.fireChannelInactive()
+    }
+}
