@@ -5,7 +5,7 @@ public struct RoostCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "roost",
         abstract: "Roost: a pub/sub message broker that speaks WebSocket.",
-        subcommands: [BenchCommand.self]
+        subcommands: [ServeCommand.self, BenchCommand.self]
     )
 
     public init() {}

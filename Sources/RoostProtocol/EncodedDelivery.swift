@@ -11,4 +11,11 @@ public struct EncodedDelivery: Sendable, Equatable {
 
     /// The size in bytes, for accounting outbound buffer limits.
     public var byteCount: Int { body.readableBytes }
+
+    /// Rewraps a body made earlier by `FrameCodec.encodeDelivery` of `encoding` and kept aside (for example in
+    /// the broker's per-message encoding cache). A body from anywhere else gives an invalid frame.
+    public init(encoding: WireEncoding, body: ByteBuffer) {
+        self.encoding = encoding
+        self.body = body
+    }
 }

@@ -68,6 +68,18 @@ public final class WebSocketSession: Sendable {
         self.connection.value?.initiateClose(code: code, reason: reason)
     }
 
+    /// Stops (`false`) or resumes (`true`) reading from the socket, so an upper layer with too much work queued
+    /// pushes back on its peer through TCP instead of buffering without bound. Frames already read are still
+    /// delivered. Safe from any thread (hops to the event loop).
+    public func setReading(_ enabled: Bool) {
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.setReading(enabled) }
+            return
+        }
+        try? self.channel.syncOptions?.setOption(.autoRead, value: enabled)
+        if enabled { self.channel.read() }
+    }
+
     /// Drops the reference to the connection once it is gone, so the two do not keep each other alive.
     func detach() {
         self.connection.value = nil
