@@ -9,6 +9,13 @@ public struct RoostCommand: AsyncParsableCommand {
     )
 
     public init() {}
+
+    /// The executable's entry point. Called from an async function, `main` resolves to the asynchronous
+    /// `AsyncParsableCommand.main()`; in main.swift's top-level code it may resolve to the synchronous
+    /// `ParsableCommand.main()` (swift-argument-parser issue 662), which never runs an async `run()`.
+    public static func start() async {
+        await main(nil)
+    }
 }
 
 /// `roost bench`: load generators and micro-benchmarks.
