@@ -73,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "roost")
-        let signals = TerminationSignals()
+        let signals = await TerminationSignals()
         let server: RoostBrokerServer
         do {
             server = try RoostBrokerServer(configuration: configuration, metricsRegistry: registry, logger: logger)

@@ -152,6 +152,12 @@ struct ServeSettings {
         {
             configuration.broker.defaultTopicConfiguration.fsync = .interval(milliseconds: interval)
         }
+        do {
+            try configuration.server.validate()
+            try configuration.broker.defaultTopicConfiguration.validate()
+        } catch {
+            throw Failure(description: "invalid settings: \(error)")
+        }
         return configuration
     }
 

@@ -3,6 +3,10 @@ import NIOCore
 /// The subscriber-independent bytes of a delivery (topic, offset, timestamp, key, headers, deliveries,
 /// payload) in one encoding, made once per message by `FrameCodec.encodeDelivery` and copied into every
 /// subscriber's `message` or `messages` frame.
+///
+/// Caching: the bytes depend on the message and the encoding, and on `deliveries`, which is per consumer.
+/// A cache keyed by (message, encoding) is right for first deliveries (`deliveries == 1`, by far the most);
+/// a redelivery encodes its own.
 public struct EncodedDelivery: Sendable, Equatable {
     /// The encoding the body is in; only a codec of that encoding may use it.
     public let encoding: WireEncoding

@@ -97,6 +97,35 @@ struct PayloadTests {
         #expect(ByteBuffer(bytes: [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22]).withUnsafeReadableBytes { JSONValidator.isValid($0) })
     }
 
+    /// Strings are scanned eight bytes at a time: a special byte at every position must still be seen.
+    @Test func specialBytesAtEveryPositionOfALongString() {
+        func check(_ inner: [UInt8], valid: Bool) {
+            for position in 0..<24 {
+                var bytes = [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "a"), count: 24)
+                bytes.insert(contentsOf: inner, at: 1 + position)
+                bytes.append(UInt8(ascii: "\""))
+                #expect(ByteBuffer(bytes: bytes).withUnsafeReadableBytes { JSONValidator.isValid($0) } == valid, "\(inner) at \(position)")
+            }
+        }
+        check([0x01], valid: false)
+        check([0x1F], valid: false)
+        check([0x22], valid: false)  // an unescaped quote ends the string early
+        check([0x5C], valid: false)  // a lone backslash escapes the next 'a'
+        check([0xFF], valid: false)
+        check([0xC3, 0xA9], valid: true)
+        check([0x5C, 0x22], valid: true)
+        check([0x5C, 0x75, 0x30, 0x30, 0x34, 0x31], valid: true)
+        check([0x20, 0x7F, 0x21, 0x23, 0x5B, 0x5D], valid: true)
+    }
+
+    @Test func utf8Validator() {
+        #expect(UTF8Validator.isValid(ByteBuffer(string: "plain ASCII, long enough for the 8-byte path; é 日本 😀")))
+        #expect(UTF8Validator.isValid(ByteBuffer()))
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80]] {
+            #expect(!UTF8Validator.isValid(ByteBuffer(bytes: Array("0123456789".utf8) + bad)), "\(bad)")
+        }
+    }
+
     @Test func depthLimitIsEnforced() {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)

@@ -25,7 +25,7 @@ public struct JSONFrameCodec: FrameCodec {
 
     /// Scans `buffer` as one JSON object and hands its fields to `body`, inside the buffer's memory.
     func withFields<Frame>(
-        _ buffer: ByteBuffer, _ body: (JSONFields, Op, RequestID?) throws(ProtocolError) -> Frame
+        _ buffer: ByteBuffer, _ body: (JSONFields, KnownOp?, Op) throws(ProtocolError) -> Frame
     ) throws(ProtocolError) -> Frame {
         let result: Result<Frame, ProtocolError> = buffer.withUnsafeReadableBytes { bytes in
             var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
@@ -39,8 +39,11 @@ public struct JSONFrameCodec: FrameCodec {
             // The id is read first so that every later error can be matched to its request.
             let id = try? fields.requestID()
             do throws(ProtocolError) {
-                guard let op = try fields.string("op") else { throw ProtocolError.missing("op") }
-                return .success(try body(fields, Op(rawValue: op), id))
+                guard let value = fields.find("op") else { throw ProtocolError.missing("op") }
+                guard value.kind == .string else { throw ProtocolError.invalid("op", "must be a string") }
+                // Compare bytes with the known names: no String is made for a known op.
+                let known = KnownOp.allCases.first { scanner.stringEquals(value, $0.jsonName) }
+                return .success(try body(fields, known, known?.op ?? Op(rawValue: scanner.decodeString(value))))
             } catch {
                 var error = error
                 error.requestID = id

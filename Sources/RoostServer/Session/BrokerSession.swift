@@ -194,7 +194,7 @@ final class BrokerSession: WebSocketSessionHandler {
 
     func setReading(_ enabled: Bool) {
         readingPaused = !enabled
-        session.setReading(enabled)
+        session.setReadingPaused(!enabled)
     }
 
     /// Takes everything the inbox collected, carries it out, and flushes once.

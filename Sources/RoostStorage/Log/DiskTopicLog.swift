@@ -71,14 +71,14 @@ public final class DiskTopicLog: TopicLog {
         }
         guard offset < end, maxRecords > 0 else { return ReadResult(records: [], nextOffset: offset) }
         var records: [StoredRecord] = []
-        records.reserveCapacity(min(maxRecords, Int(end - offset)))
+        records.reserveCapacity(min(maxRecords, Int(end - offset), 16_384))
         var budget = max(maxBytes, 1)
         var next = offset
         var i = Self.segmentIndex(containing: offset, in: segments)
         while i < segments.count, next < end, records.count < maxRecords, budget > 0 {
             let segment = segments[i]
             let limit = segment.snapshot.size
-            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 8 << 20))
+            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 1 << 20))
             let stop = try scanner.scan(from: segment.startPosition(for: next), limit: limit) { header, buffer, index, _ in
                 guard header.baseOffset < end else { return false }
                 guard header.nextOffset > next else { return true }

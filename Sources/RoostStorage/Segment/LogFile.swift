@@ -76,6 +76,15 @@ final class LogFile: Sendable {
         #endif
     }
 
+    /// Takes an exclusive advisory lock without waiting; throws `io` (EWOULDBLOCK) when another open
+    /// file holds it. Released when the file is closed.
+    func lockExclusively() throws {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw LogError.io("flock", path: path) }
+    }
+
+    /// Releases the advisory lock.
+    func unlock() { _ = flock(fd, LOCK_UN) }
+
     /// Cuts the file to `size` bytes.
     func truncate(to size: Int) throws {
         guard ftruncate(fd, off_t(size)) == 0 else { throw LogError.io("ftruncate", path: path) }
@@ -105,6 +114,10 @@ enum FileSystem {
         guard fd >= 0 else { throw LogError.io("open", path: path) }
         defer { close(fd) }
         guard fsync(fd) == 0 else { throw LogError.io("fsync", path: path) }
+    }
+
+    static func rename(_ from: String, to: String) throws {
+        guard posixRename(from, to) == 0 else { throw LogError.io("rename", path: from) }
     }
 
     static func remove(_ path: String) throws {
@@ -143,7 +156,7 @@ enum FileSystem {
         try file.truncate(to: 0)
         try bytes.withUnsafeBytes { try file.write($0, at: 0) }
         try file.sync()
-        guard rename(temporary, path) == 0 else { throw LogError.io("rename", path: path) }
+        guard posixRename(temporary, path) == 0 else { throw LogError.io("rename", path: path) }
         try syncDirectory(directory)
     }
 
@@ -166,3 +179,6 @@ extension LogError {
 
 @inline(__always)
 private func currentErrno() -> Int32 { errno }
+
+@inline(__always)
+private func posixRename(_ from: String, _ to: String) -> Int32 { rename(from, to) }
