@@ -51,6 +51,11 @@ struct BrokerServerTests {
         try await harness.finish()
     }
 
+    @Test("a subscriber that stops reading is served from the log, not pushed everything")
+    func slowSubscriber() async throws {
+        try await BrokerServerHarness.scenario("slow_subscriber")
+    }
+
     @Test("admin API, health, readiness and metrics")
     func admin() async throws {
         try await BrokerServerHarness.scenario("admin")

@@ -505,6 +505,50 @@ async def drain_on_shutdown(port):
     print("ok", len(answered))
 
 
+async def slow_subscriber(port):
+    """A subscriber that stops reading is not pushed everything: with ack none the server gives the broker credit
+    only for what it could write, so the consumer's position stays near what the socket buffers hold while the
+    rest waits in the log; once the subscriber reads again it gets every message, in order. Binary encoding, so
+    that the 12 MB pass quickly through a debug build."""
+    import socket
+    binary = {"subprotocols": ["roost.v1.binary"], "max_size": None}
+    async with websockets.connect(url(port), max_queue=1, **binary) as slow, \
+            websockets.connect(url(port), **binary) as pub:
+        slow.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        # subscribe id "s", topic "flood", consumer "slow", from earliest, max_inflight 100.
+        await slow.send(bytes([0x03, 0x0B]) + bstr('"s"') + bstr("flood") + bstr("slow") + bytes([0x00]) + varint(100))
+        ok = Reader(await asyncio.wait_for(slow.recv(), TIMEOUT))
+        assert ok.u8() == 0x81, "subscribe not confirmed"
+        payload = b"x" * 2000
+        batches, per_batch = 12, 500
+        entry = bytes([0x00]) + bstr(payload)
+        for n in range(batches):
+            await pub.send(bytes([0x02, 0x01]) + bstr(str(n)) + bstr("flood") + varint(per_batch) + entry * per_batch)
+        for n in range(batches):
+            frame = Reader(await asyncio.wait_for(pub.recv(), TIMEOUT))
+            assert frame.u8() == 0x81, "publish not confirmed"
+        total = batches * per_batch
+        status, consumer = http(port, "GET", "/v1/admin/consumers/slow")
+        delivered = consumer["cursors"][0]["ack_floor"]
+        # What kernel and transport buffers hold (about 4.5 MB on Linux loopback) is pushed; not the rest.
+        assert delivered <= total * 3 // 4, f"{delivered} of {total} messages pushed to a subscriber that does not read"
+        offsets = []
+        while len(offsets) < total:
+            frame = Reader(await asyncio.wait_for(slow.recv(), TIMEOUT))
+            if frame.u8() != 0x82:
+                continue
+            frame.u8()
+            frame.bytes()  # sub
+            frame.u8()  # body flags
+            frame.bytes()  # topic
+            offsets.append(frame.varint())
+        assert offsets == list(range(total)), "gap or duplicate"
+        # Then the caught_up marker: read it, so the client's one-frame queue is free for the close handshake.
+        while Reader(await asyncio.wait_for(slow.recv(), TIMEOUT)).u8() != 0x84:
+            pass
+    print("ok", delivered, "of", total, "pushed while not reading")
+
+
 SCENARIOS = {name: fn for name, fn in globals().items() if asyncio.iscoroutinefunction(fn) and fn.__module__ == "__main__"
              and name not in ("checkpoint", "publish_all")}
 
