@@ -20,7 +20,7 @@ struct ReplyQueue {
         case ready(Reply)
     }
 
-    private var slots = CircularBuffer<Slot>()
+    private var slots = CircularBuffer<Slot>(initialCapacity: 4)
     private var head: UInt64 = 0
 
     /// Reserved slots not yet filled (requests waiting for storage).

@@ -28,7 +28,7 @@ final class SessionSubscription {
     let grantsCredit: Bool
     /// Whether the subscribe `ok` is written; deliveries wait for it.
     var announced = false
-    var queue = CircularBuffer<Item>()
+    var queue = CircularBuffer<Item>(initialCapacity: 4)
 
     init(key: Int, subscription: Subscription, filter: String, batch: Int, grantsCredit: Bool) {
         self.key = key
