@@ -28,7 +28,11 @@ struct ServeSettings {
     /// Every key, in documentation order.
     static let keys: [Key] = [
         Key(name: "host", help: "address to listen on (default 127.0.0.1)") { $0.server.host = $1 },
-        Key(name: "port", help: "TCP port (default 8080; 0 = any free port)") { $0.server.port = try int($1) },
+        Key(name: "port", help: "TCP port (default 8080; 0 = any free port)") {
+            let port = try int($1)
+            guard port <= 65_535 else { throw Failure(description: "a port is 0...65535") }
+            $0.server.port = port
+        },
         Key(name: "data", help: "data directory (default ./data)") { $0.dataDirectory = $1 },
         Key(name: "fsync", help: "default fsync policy of new topics: always | interval | never (default always)") {
             $0.broker.defaultTopicConfiguration.fsync = try fsync($1, current: $0.broker.defaultTopicConfiguration.fsync)
