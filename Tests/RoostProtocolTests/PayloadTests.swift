@@ -126,6 +126,28 @@ struct PayloadTests {
         }
     }
 
+    @Test func payloadsTooDeepForABatchFrameAreDeliveredAsBase64() throws {
+        let codec = JSONFrameCodec(maxDepth: 8)
+        let fits = ByteBuffer(string: "[[[[[1]]]]]")  // depth 5 = maxDepth - 3
+        let tooDeep = ByteBuffer(string: "[[[[[[1]]]]]]")  // depth 6
+        var out = ByteBuffer()
+        codec.encode(.messages(MessagesFrame(sub: "s", messages: [
+            DeliveredMessage(topic: "t", offset: 0, timestamp: 0, payload: fits),
+            DeliveredMessage(topic: "t", offset: 1, timestamp: 0, payload: tooDeep),
+        ])), into: &out)
+        #expect(out.text.contains(#""data":[[[[[1]]]]]"#))
+        #expect(out.text.contains(#""data_b64":"W1tbW1tbMV1dXV1dXQ==""#))
+        // The batch frame decodes under the same limit, and both payloads come back intact.
+        guard case .messages(let frame) = try codec.decodeServerFrame(out) else { return }
+        #expect(frame.messages.map(\.payload) == [fits, tooDeep])
+    }
+
+    @Test func maxDepthIsClamped() {
+        #expect(JSONFrameCodec(maxDepth: 0).maxDepth == 4)
+        #expect(JSONFrameCodec(maxDepth: 1_000_000).maxDepth == 512)
+        #expect(JSONFrameCodec().maxDepth == 64)
+    }
+
     @Test func depthLimitIsEnforced() {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)

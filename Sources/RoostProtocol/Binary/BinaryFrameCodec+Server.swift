@@ -55,10 +55,14 @@ extension BinaryFrameCodec {
 
     /// Op, flags 0, sub: the start of `message`, `messages` and `caught_up`. One write into the buffer,
     /// because this runs once per subscriber per delivery.
-    private func writeMessageHeader(op: KnownOp, sub: String, into buffer: inout ByteBuffer) {
+    /// `tail` (a pre-encoded body) goes into the same write.
+    private func writeMessageHeader(
+        op: KnownOp, sub: String, tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        into buffer: inout ByteBuffer
+    ) {
         var sub = sub
         sub.withUTF8 { bytes in
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 12) { output in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 12 + tail.count) { output in
                 output[0] = op.rawValue
                 output[1] = 0
                 var index = 2
@@ -71,7 +75,9 @@ extension BinaryFrameCodec {
                 output[index] = UInt8(length)
                 index += 1
                 UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
-                return index + bytes.count
+                index += bytes.count
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: tail)
+                return index + tail.count
             }
         }
     }
@@ -102,8 +108,9 @@ extension BinaryFrameCodec {
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .binary, "a delivery encoded for another encoding")
-        writeMessageHeader(op: .message, sub: sub, into: &buffer)
-        buffer.writeImmutableBuffer(delivery.body)
+        delivery.body.withUnsafeReadableBytes { body in
+            writeMessageHeader(op: .message, sub: sub, tail: body, into: &buffer)
+        }
     }
 
     /// Starts a `messages` frame: bodies follow back to back until the end of the frame.

@@ -56,7 +56,6 @@ extension JSONFrameCodec {
     }
 
     private func writeMessageHeader(sub: String, into buffer: inout ByteBuffer) {
-        // One write in the usual case: this runs once per subscriber per delivery.
         JSONOutput.writeQuoted(prefix: "{\"op\":\"message\",\"sub\":", sub, suffix: ",", into: &buffer)
     }
 
@@ -71,8 +70,10 @@ extension JSONFrameCodec {
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")
-        writeMessageHeader(sub: sub, into: &buffer)
-        buffer.writeImmutableBuffer(delivery.body)
+        // Header and shared body in one write: this runs once per subscriber per delivery.
+        delivery.body.withUnsafeReadableBytes { body in
+            JSONOutput.writeQuoted(prefix: "{\"op\":\"message\",\"sub\":", sub, suffix: ",", tail: body, into: &buffer)
+        }
     }
 
     /// Starts a `messages` frame for `sub`; follow with `appendToMessages` and `writeMessagesTrailer`.
@@ -85,8 +86,9 @@ extension JSONFrameCodec {
     /// Appends one pre-encoded delivery to a `messages` frame; `isFirst` for the first one.
     public func appendToMessages(_ delivery: EncodedDelivery, isFirst: Bool, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")
-        buffer.writeStaticString(isFirst ? "{" : ",{")
-        buffer.writeImmutableBuffer(delivery.body)
+        delivery.body.withUnsafeReadableBytes { body in
+            JSONOutput.writeRaw(prefix: isFirst ? "{" : ",{", body, suffix: "", into: &buffer)
+        }
     }
 
     /// Ends a `messages` frame.

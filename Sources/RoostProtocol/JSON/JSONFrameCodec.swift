@@ -14,10 +14,10 @@ public struct JSONFrameCodec: FrameCodec {
     /// than this are rejected at publish (`invalid_json`) and delivered as `data_b64`.
     public let maxDepth: Int
 
-    /// Creates a codec; `maxDepth` is clamped to 2...512 (a frame needs 2 for a nested `data`, and
-    /// the bound keeps the recursion shallow).
+    /// Creates a codec; `maxDepth` is clamped to 4...512: 4 lets a `publish_batch` element carry a payload
+    /// array or object (frame, `messages`, element, payload), and 512 keeps the recursion shallow.
     public init(maxDepth: Int = JSONFrameCodec.defaultMaxDepth) {
-        self.maxDepth = min(max(maxDepth, 2), 512)
+        self.maxDepth = min(max(maxDepth, 4), 512)
     }
 
     /// `.json`.

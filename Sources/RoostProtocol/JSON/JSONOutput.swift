@@ -8,24 +8,30 @@ enum JSONOutput {
         writeQuoted(prefix: "", bytes, suffix: "", into: &buffer)
     }
 
-    /// Writes `prefix`, `bytes` quoted, then `suffix`: in one write to the buffer when nothing needs
-    /// escaping (the usual case, and the one on the per-subscriber path).
-    static func writeQuoted(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+    /// Writes `prefix`, `bytes` quoted, `suffix`, then `tail` as it is: in one write to the buffer when
+    /// nothing needs escaping (the usual case, and the one on the per-subscriber path).
+    static func writeQuoted(
+        prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString,
+        tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into buffer: inout ByteBuffer
+    ) {
         guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount + 2
+            let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount + 2 + tail.count
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
                 var index = copy(prefix, into: output, at: 0)
                 output[index] = UInt8(ascii: "\"")
                 UnsafeMutableRawBufferPointer(rebasing: output[(index + 1)...]).copyMemory(from: bytes)
                 index += bytes.count + 1
                 output[index] = UInt8(ascii: "\"")
-                return copy(suffix, into: output, at: index + 1)
+                index = copy(suffix, into: output, at: index + 1)
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: tail)
+                return index + tail.count
             }
             return
         }
         buffer.writeStaticString(prefix)
         writeEscaped(bytes, into: &buffer)
         buffer.writeStaticString(suffix)
+        buffer.writeBytes(tail)
     }
 
     /// Copies a literal into `output` at `index`; returns the index after it.
@@ -71,10 +77,13 @@ enum JSONOutput {
         writeQuoted(prefix: "", string, suffix: "", into: &buffer)
     }
 
-    /// Writes `prefix`, a Swift string quoted, then `suffix`.
-    static func writeQuoted(prefix: StaticString, _ string: String, suffix: StaticString, into buffer: inout ByteBuffer) {
+    /// Writes `prefix`, a Swift string quoted, `suffix`, then `tail` as it is.
+    static func writeQuoted(
+        prefix: StaticString, _ string: String, suffix: StaticString,
+        tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into buffer: inout ByteBuffer
+    ) {
         var string = string
-        string.withUTF8 { writeQuoted(prefix: prefix, UnsafeRawBufferPointer($0), suffix: suffix, into: &buffer) }
+        string.withUTF8 { writeQuoted(prefix: prefix, UnsafeRawBufferPointer($0), suffix: suffix, tail: tail, into: &buffer) }
     }
 
     /// Writes `prefix` then a decimal integer, in one write.
