@@ -150,7 +150,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Scripts"],
+            exclude: ["Scripts", "Python"],
             swiftSettings: swiftSettings
         ),
     ]
