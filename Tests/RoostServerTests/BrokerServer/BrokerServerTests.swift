@@ -56,6 +56,13 @@ struct BrokerServerTests {
         try await BrokerServerHarness.scenario("slow_subscriber")
     }
 
+    @Test("pipelined publishes past the pending limit pause reading, resume, and are all confirmed in order")
+    func pipelinedPublishes() async throws {
+        try await BrokerServerHarness.scenario("pipelined_publishes") { configuration in
+            configuration.session.maxPendingPublishes = 2
+        }
+    }
+
     @Test("admin API, health, readiness and metrics")
     func admin() async throws {
         try await BrokerServerHarness.scenario("admin")

@@ -549,6 +549,22 @@ async def slow_subscriber(port):
     print("ok", delivered, "of", total, "pushed while not reading")
 
 
+async def pipelined_publishes(port):
+    """Many publishes sent without waiting, on a server that pauses reading after 2 unconfirmed ones: reading
+    resumes as confirms drain, and every publish is confirmed, in request order, across topics."""
+    c = await Conn.open(port)
+    count = 300
+    for n in range(count):
+        await c.send({"op": "publish", "id": n, "topic": f"pipe.{n % 3}", "data": n})
+    offsets = {}
+    for n in range(count):
+        ok = await c.expect("ok", id=n)
+        topic = n % 3
+        assert ok["offset"] == offsets.get(topic, -1) + 1, (n, ok)
+        offsets[topic] = ok["offset"]
+    print("ok")
+
+
 SCENARIOS = {name: fn for name, fn in globals().items() if asyncio.iscoroutinefunction(fn) and fn.__module__ == "__main__"
              and name not in ("checkpoint", "publish_all")}
 
