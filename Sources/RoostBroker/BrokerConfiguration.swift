@@ -20,11 +20,13 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// topic that uses dedup ids, none for topics that do not.
     public var dedupMaxEntriesPerTopic: Int
     /// Messages of the newest appends kept in memory per topic so that tail subscribers are served without a
-    /// read. Default 4,096 messages (and at most `tailCacheBytes`).
+    /// read. Default 16,384 messages (and at most `tailCacheBytes`): more than a few pipelined publish batches,
+    /// so that subscribers a little behind a fast publisher still share the appended messages.
     public var tailCacheMessages: Int
     /// Bytes of payload kept in the tail cache per topic. Default 4 MiB.
     public var tailCacheBytes: Int
-    /// Largest read from the log for one catch-up step, messages. Default 1,024: one delivery batch.
+    /// Largest read from the log for one catch-up step, messages. Default 4,096: one delivery batch, large
+    /// enough to amortize a read's index lookup and batch decompression.
     public var readBatchMessages: Int
     /// Largest read from the log for one catch-up step, bytes. Default 1 MiB.
     public var readBatchBytes: Int
@@ -47,9 +49,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
         maxBatchBytes: Int = 16 << 20,
         dedupWindowMilliseconds: Int64 = 120_000,
         dedupMaxEntriesPerTopic: Int = 10_000,
-        tailCacheMessages: Int = 4_096,
+        tailCacheMessages: Int = 16_384,
         tailCacheBytes: Int = 4 << 20,
-        readBatchMessages: Int = 1_024,
+        readBatchMessages: Int = 4_096,
         readBatchBytes: Int = 1 << 20,
         readerQueues: Int = 4,
         maxInFlightLimit: Int = 10_000,
