@@ -102,9 +102,11 @@ let package = Package(
             name: "RoostCLI",
             dependencies: [
                 "RoostStorage", "RoostBroker",
+                "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

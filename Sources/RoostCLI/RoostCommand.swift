@@ -16,6 +16,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
-        subcommands: [BrokerBenchCommand.self]
+        subcommands: [StorageBenchCommand.self, CodecBenchCommand.self, BrokerBenchCommand.self]
     )
 }
