@@ -49,6 +49,8 @@ struct BrokerBenchCommand: AsyncParsableCommand {
         var pipeline: Int = 8
         @Option(help: "Credit window per subscriber.")
         var window: Int = 10_000
+        @Option(help: "Hold the publisher back while subscribers are on average more than this many messages behind (0: never), so that they stay at the live tail instead of catching up from the log.")
+        var maxLag: Int = 0
 
         func run() async throws {
             let bench = try BrokerBench(common)
@@ -63,13 +65,17 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 subscriptions.append(subscription)
             }
             let start = BenchClock.now()
-            try await bench.publish(topic: "bench.fanout", count: messages, pipeline: pipeline)
+            let subscriberCount = subscribers
+            let lag = maxLag
+            try await bench.publish(topic: "bench.fanout", count: messages, pipeline: pipeline) { sent in
+                if lag > 0 { await done.wait(for: max(0, sent - lag) * subscriberCount) }
+            }
             let published = BenchClock.now()
             await done.wait()
             let elapsed = BenchClock.now() - start
             for subscription in subscriptions { subscription.close() }
             let deliveries = Double(messages * subscribers)
-            print("fanout: \(messages) messages x \(subscribers) subscribers, \(common.size) B, batch \(common.batch), store \(common.store), fsync \(common.fsync)")
+            print("fanout: \(messages) messages x \(subscribers) subscribers, \(common.size) B, batch \(common.batch), store \(common.store), fsync \(common.fsync), max lag \(maxLag)")
             print("  publish   \(BenchClock.rate(Double(messages), published - start)) msgs/s (\(BenchClock.seconds(published - start)) s)")
             print("  delivered \(BenchClock.rate(deliveries, elapsed)) deliveries/s (\(BenchClock.seconds(elapsed)) s to the last delivery)")
         }
@@ -171,8 +177,9 @@ struct BrokerBench {
         (store, broker) = try Self.open(common, directory)
     }
 
-    /// Publishes `count` messages of `common.size` bytes in batches, `pipeline` calls in flight.
-    func publish(topic: String, count: Int, pipeline: Int) async throws {
+    /// Publishes `count` messages of `common.size` bytes in batches, `pipeline` calls in flight; `beforeBatch`
+    /// gets the number sent so far and may hold the publisher back.
+    func publish(topic: String, count: Int, pipeline: Int, beforeBatch: (Int) async -> Void = { _ in }) async throws {
         let payload = ByteBuffer(repeating: 0x61, count: common.size)
         let batch = Array(repeating: PublishMessage(payload: payload), count: common.batch)
         let broker = self.broker
@@ -184,6 +191,7 @@ struct BrokerBench {
                     try await group.next()
                     inFlight -= 1
                 }
+                await beforeBatch(sent)
                 let size = min(common.batch, count - sent)
                 let messages = size == batch.count ? batch : Array(batch.prefix(size))
                 group.addTask { _ = try await broker.publish(topic: topic, messages: messages) }
@@ -258,31 +266,38 @@ final class BenchSink: DeliverySink {
     func subscriptionClosed(reason: SubscriptionCloseReason) {}
 }
 
-/// Resumes a waiter once `target` deliveries were counted.
+/// Counts deliveries; resumes waiters once the count reaches their target.
 final class CountdownSignal: Sendable {
-    private let state: Mutex<(count: Int, waiter: CheckedContinuation<Void, Never>?)>
+    private let state: Mutex<(count: Int, waiters: [(Int, CheckedContinuation<Void, Never>)])>
     private let target: Int
 
     init(target: Int) {
         self.target = target
-        self.state = Mutex((0, nil))
+        self.state = Mutex((0, []))
     }
 
     func add(_ n: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.count += n
-            guard state.count >= target, let waiter = state.waiter else { return nil }
-            state.waiter = nil
-            return waiter
+            var ready: [CheckedContinuation<Void, Never>] = []
+            state.waiters.removeAll { waiter in
+                if state.count >= waiter.0 { ready.append(waiter.1); return true }
+                return false
+            }
+            return ready
         }
-        waiter?.resume()
+        for waiter in ready { waiter.resume() }
     }
 
-    func wait() async {
+    /// Waits for the full target.
+    func wait() async { await wait(for: target) }
+
+    /// Waits until at least `count` were counted.
+    func wait(for count: Int) async {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state in
-                if state.count >= target { return true }
-                state.waiter = continuation
+                if state.count >= count { return true }
+                state.waiters.append((count, continuation))
                 return false
             }
             if ready { continuation.resume() }
