@@ -3,6 +3,12 @@ import RoostBroker
 import RoostStorage
 import RoostTesting
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A broker over a log store and a temporary directory, with a manual clock. `restart` reopens the broker
 /// (and, for the disk store, the store) on the same directories: after a clean `shutdown`, or as after a
 /// crash, dropping the old instances without closing anything.
@@ -34,13 +40,19 @@ final class BrokerFixture {
         }
     }
 
-    /// Opens a new broker on the same directories. `clean`: shut the old one down first; otherwise it is
-    /// dropped as in a crash (its consumer state flushes already done survive, nothing else is written).
+    /// Opens a new broker on the same directories. `clean`: shut the old one down first. Otherwise it is
+    /// dropped as in a crash: the broker writes nothing more (only consumer-state flushes already started
+    /// survive), and the disk store, which must release its directory lock to be reopened in this process,
+    /// is closed and its clean-shutdown marker removed, so that it recovers as after a crash.
     func restart(clean: Bool = false) async throws {
         if clean {
             try broker.shutdown()
         } else {
             await broker.flushConsumerState()
+            if kind == .disk {
+                try store.close()
+                unlink(directory.appending("logs/" + LogFileNames.cleanShutdownMarker))
+            }
         }
         store = try Self.openStore(kind, directory: directory, clock: clock, previous: kind == .memory ? store : nil)
         broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock)
