@@ -10,6 +10,7 @@ import RoostStorage
 /// Thread-safe: every method may be called from any thread and never blocks on a log read (reads run on the
 /// broker's reader queues). Exceptions, which do blocking file I/O on the caller's thread and are meant for
 /// rare admin paths: `init`, `shutdown`, topic create/alter/delete (and the auto-create of a first publish),
+/// consumer reset (reads the time index for `.time`) and delete (removes its file),
 /// and creating a consumer with a `.time` start position. See Docs/architecture.md for lock ownership.
 public final class Broker: Sendable {
     struct Registry: Sendable {
