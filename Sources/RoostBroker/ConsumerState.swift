@@ -24,7 +24,7 @@ struct ReadPlan {
 struct Outbox {
     var deliveries: [Int: (sink: any DeliverySink, batch: [Delivery])] = [:]
     var caughtUp: [(sink: any DeliverySink, topic: String, offset: Int64)] = []
-    var deadLetters: [(message: Message, deliveries: Int)] = []
+    var deadLetters: [DeadLetter] = []
     var read: ReadPlan?
     var progressed = false
     /// The stored state (floors) changed.
@@ -166,7 +166,7 @@ struct ConsumerState: Sendable {
                 if let max = settings.maxDeliveries, entry.deliveries >= max {
                     cursor.redeliver.removeFirst()
                     cursor.deadLettering.insert(entry.message.offset)
-                    outbox.deadLetters.append((entry.message, entry.deliveries))
+                    outbox.deadLetters.append(DeadLetter(message: entry.message, deliveries: entry.deliveries, reason: .maxDeliveries))
                     continue
                 }
                 guard let member = pickMember() else { break }
