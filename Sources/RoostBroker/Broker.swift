@@ -53,7 +53,8 @@ public final class Broker: Sendable {
         self.clock = clock
         self.logger = logger
         self.fanOut = fanOut ?? LocalFanOut(maxMessages: configuration.tailCacheMessages, maxBytes: configuration.tailCacheBytes)
-        self.stateStore = try BrokerStateStore(directory: stateDirectory, logger: logger)
+        self.stateStore = try BrokerStateStore(
+            directory: stateDirectory, flushIntervalMilliseconds: configuration.consumerFlushIntervalMilliseconds, logger: logger)
         self.readerQueues = (0..<configuration.readerQueues).map { DispatchQueue(label: "roost.broker.reader.\($0)") }
         try restore()
         if let interval = configuration.tickIntervalMilliseconds { scheduleTick(every: interval) }
