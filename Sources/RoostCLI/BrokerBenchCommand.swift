@@ -65,6 +65,7 @@ struct BrokerBenchCommand: AsyncParsableCommand {
                 subscriptions.append(subscription)
             }
             let start = BenchClock.now()
+            let cpuStart = BenchClock.cpu()
             let subscriberCount = subscribers
             let lag = maxLag
             try await bench.publish(topic: "bench.fanout", count: messages, pipeline: pipeline) { sent in
@@ -73,11 +74,13 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             let published = BenchClock.now()
             await done.wait()
             let elapsed = BenchClock.now() - start
+            let cpu = BenchClock.cpu() - cpuStart
             for subscription in subscriptions { subscription.close() }
             let deliveries = Double(messages * subscribers)
             print("fanout: \(messages) messages x \(subscribers) subscribers, \(common.size) B, batch \(common.batch), store \(common.store), fsync \(common.fsync), max lag \(maxLag)")
             print("  publish   \(BenchClock.rate(Double(messages), published - start)) msgs/s (\(BenchClock.seconds(published - start)) s)")
             print("  delivered \(BenchClock.rate(deliveries, elapsed)) deliveries/s (\(BenchClock.seconds(elapsed)) s to the last delivery)")
+            print("  cost      \(BenchClock.rate(deliveries, cpu)) deliveries per CPU-second (\(BenchClock.seconds(cpu)) CPU-s, publisher and log included)")
         }
     }
 
@@ -108,14 +111,17 @@ struct BrokerBenchCommand: AsyncParsableCommand {
             let request = SubscriptionRequest(
                 filter: "bench.catchup", consumer: "bench", start: .earliest, ackPolicy: explicit ? .explicit : .none, maxInFlight: window)
             let start = BenchClock.now()
+            let cpuStart = BenchClock.cpu()
             let subscription = try bench.broker.subscribe(request, sink: sink)
             sink.attach(subscription)
             await done.wait()
             let elapsed = BenchClock.now() - start
+            let cpu = BenchClock.cpu() - cpuStart
             subscription.close()
             print("catchup: \(messages) messages, \(common.size) B, compression \(common.compression), store \(common.store), ack \(ack)")
             print("  fill      \(BenchClock.rate(Double(messages), filled)) msgs/s (\(BenchClock.seconds(filled)) s)")
             print("  catch-up  \(BenchClock.rate(Double(messages), elapsed)) msgs/s (\(BenchClock.seconds(elapsed)) s)")
+            print("  cost      \(BenchClock.rate(Double(messages), cpu)) msgs per CPU-second (\(BenchClock.seconds(cpu)) CPU-s, log reads included)")
         }
     }
 }
@@ -311,6 +317,19 @@ enum BenchClock {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// CPU seconds (user + system, all threads) used by this process so far: unlike wall-clock rates, what
+    /// it gives per message does not depend on what else runs on the machine.
+    static func cpu() -> Double {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// `count / seconds` as a whole number.
