@@ -5,8 +5,10 @@ import RoostTesting
 import Testing
 
 /// End to end over loopback: a ``RoostBrokerServer`` in-process, driven by Python `websockets` clients
-/// (Python/roost_scenarios.py), a WebSocket implementation this project did not write.
-@Suite("RoostBrokerServer end to end")
+/// (Python/roost_scenarios.py), a WebSocket implementation this project did not write. Serialized: each test runs a
+/// server and a Python interpreter, and running them all at once starves the timing-sensitive transport tests on a
+/// 2-core machine.
+@Suite("RoostBrokerServer end to end", .serialized)
 struct BrokerServerTests {
     @Test("publish and subscribe in JSON, one message per frame and batched")
     func roundTripJSON() async throws {

@@ -2,7 +2,8 @@ import Foundation
 
 /// Runs Tests/RoostServerTests/Python/roost_scenarios.py (on the `websockets` library, installed by `make deps`),
 /// answering its checkpoints: a line `CHECKPOINT <action>` on its stdout runs `onCheckpoint(action)`, then the
-/// runner writes `ok` to its stdin. No sleeps: every wait is on the subprocess's output or exit.
+/// runner writes `ok` to its stdin. No sleeps: every wait is on the subprocess's output or exit, and no wait blocks
+/// a thread of the cooperative pool (a thread of its own reads the pipe).
 enum ScenarioRunner {
     struct Result: Sendable {
         var status: Int32
@@ -26,6 +27,11 @@ enum ScenarioRunner {
         process.standardInput = stdin
         let (lines, continuation) = AsyncStream<String>.makeStream()
         let reader = stdout.fileHandleForReading
+        let (exit, exited) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { process in
+            exited.yield(process.terminationStatus)
+            exited.finish()
+        }
         try process.run()
         // A plain thread reads the pipe: blocking reads stay off the cooperative pool.
         let thread = Thread {
@@ -51,7 +57,8 @@ enum ScenarioRunner {
                 stdin.fileHandleForWriting.write(Data("ok\n".utf8))
             }
         }
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: output.joined(separator: "\n"))
+        var status: Int32 = -1
+        for await code in exit { status = code }
+        return Result(status: status, output: output.joined(separator: "\n"))
     }
 }

@@ -34,27 +34,38 @@ struct ServeCommandTests {
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let port = try #require(Self.servingPort(stderr.fileHandleForReading), "roost serve did not report its address")
+        let port = try #require(await Self.servingPort(stderr.fileHandleForReading), "roost serve did not report its address")
         let result = try await ScenarioRunner.run("wsbench_frames", port: port)
         #expect(result.status == 0, "\(result.output)")
+        let (exit, exited) = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { process in
+            exited.yield(process.terminationStatus)
+            exited.finish()
+        }
         process.terminate()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        var status: Int32 = -1
+        for await code in exit { status = code }
+        #expect(status == 0)
         let marker = directory.appending("data/log/") + LogFileNames.cleanShutdownMarker
         #expect(FileManager.default.fileExists(atPath: marker), "clean-shutdown marker written")
     }
 
-    /// Reads log lines until the `roost is serving` line and returns the port of its URL.
-    private static func servingPort(_ handle: FileHandle) -> Int? {
-        var text = ""
-        while true {
-            let chunk = handle.availableData
-            if chunk.isEmpty { return nil }
-            text += String(decoding: chunk, as: UTF8.self)
-            guard let line = text.split(separator: "\n").first(where: { $0.contains("roost is serving") }),
-                let range = line.range(of: "url=ws://127.0.0.1:")
-            else { continue }
-            return Int(line[range.upperBound...].prefix { $0.isNumber })
+    /// Reads log lines until the `roost is serving` line and returns the port of its URL. The blocking reads run
+    /// on a thread of their own, not on the cooperative pool.
+    private static func servingPort(_ handle: FileHandle) async -> Int? {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var text = ""
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { return continuation.resume(returning: nil) }
+                    text += String(decoding: chunk, as: UTF8.self)
+                    guard let line = text.split(separator: "\n").first(where: { $0.contains("roost is serving") }),
+                        let range = line.range(of: "url=ws://127.0.0.1:")
+                    else { continue }
+                    return continuation.resume(returning: Int(line[range.upperBound...].prefix { $0.isNumber }))
+                }
+            }.start()
         }
     }
 }
