@@ -49,6 +49,7 @@ struct BrokerServerTests {
             configuration.session.maxSubscriptionsPerConnection = 2
         }
         try harness.server.broker.createTopic("t")
+        try harness.server.broker.createTopic("u")
         try await harness.run("errors")
         try await harness.finish()
     }

@@ -117,8 +117,7 @@ async def roundtrip_json(port):
     assert batch["offset"] == 4 and got[5]["data"] == {"n": 2}
     # Batched delivery: a second subscription asks for `messages` frames.
     batched = await sub.subscribe("b", topic="orders.created", batch=50, **{"from": "earliest"})
-    frame = await sub.recv()
-    assert frame["op"] == "messages" and frame["sub"] == batched, frame
+    frame = await sub.expect("messages", sub=batched)
     assert [m["offset"] for m in frame["messages"]] == list(range(6)), frame
     await pub.close()
     await sub.close()
@@ -322,7 +321,7 @@ async def redelivery(port):
 async def errors(port):
     """Every error code that bad input can reach, each on a connection that stays usable afterwards.
     The server runs with auto-create off, max_message_bytes 1024, max_batch_messages 3, 2 subscriptions per
-    connection, and topic "t" created."""
+    connection, and topics "t" and "u" created."""
     c = await Conn.open(port)
 
     async def expect_error(frame, code, rid=None):
@@ -356,8 +355,8 @@ async def errors(port):
     await c.subscribe("y", topic="t")
     await expect_error({"op": "subscribe", "id": 16, "topic": "t"}, "too_many_subscriptions", 16)
     await expect_error({"op": "ack", "id": 17, "sub": sid}, "missing_field", 17)
-    # Still usable after all that.
-    await c.send({"op": "publish", "id": 18, "topic": "t", "data": 1})
+    # Still usable after all that (topic "u": this connection subscribes to "t", whose deliveries would interleave).
+    await c.send({"op": "publish", "id": 18, "topic": "u", "data": 1})
     await c.expect("ok", id=18)
     # A binary frame on a JSON connection is a policy violation: close 1008.
     await c.ws.send(b"\x01\x00")
