@@ -117,11 +117,14 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage", "RoostBroker",
+                "RoostStorage", "RoostBroker", "RoostServer",
                 "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -162,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "RoostServerTests",
             dependencies: [
-                "RoostServer", "RoostSecurity", "RoostProtocol",
+                "RoostServer", "RoostBroker", "RoostStorage", "RoostProtocol", "RoostTesting", "RoostSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -174,7 +177,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Scripts"],
+            exclude: ["Scripts", "Python"],
             swiftSettings: swiftSettings
         ),
     ]
