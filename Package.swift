@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage", "RoostBroker", "RoostServer",
+                "RoostStorage", "RoostBroker", "RoostServer", "RoostSecurity",
                 "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

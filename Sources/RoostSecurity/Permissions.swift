@@ -59,7 +59,7 @@ public struct Permissions: Sendable, Hashable {
 
     /// Whether admin calls about the whole broker (stats, metrics, lists) are allowed: admin over `>`.
     public var isAdministrator: Bool {
-        self.admin.allowsEverything
+        self.admin.coversEverything
     }
 }
 

@@ -8,9 +8,14 @@ public struct TopicFilterSet: Sendable, Hashable {
     /// The granted filters.
     public let filters: [TopicFilter]
 
+    /// Whether one filter is `>`: every check then passes without looking at the topic (the common case of an
+    /// unrestricted principal, on the publish hot path).
+    public let allowsEverything: Bool
+
     /// Grants `filters`; an empty set allows nothing.
     public init(_ filters: [TopicFilter] = []) {
         self.filters = filters
+        self.allowsEverything = filters.contains { $0.tokens == [.rest] }
     }
 
     /// Nothing allowed.
@@ -21,16 +26,17 @@ public struct TopicFilterSet: Sendable, Hashable {
 
     /// Whether the concrete topic `name` is matched by one of the filters.
     public func allows(topic name: String) -> Bool {
-        self.filters.contains { $0.matches(topic: name) }
+        self.allowsEverything || self.filters.contains { $0.matches(topic: name) }
     }
 
     /// Whether every topic that `pattern` can match is matched by one of the filters (pattern inclusion).
     public func covers(_ pattern: TopicFilter) -> Bool {
-        Self.covers(self.filters.map { $0.tokens[...] }, pattern.tokens[...])
+        self.allowsEverything || Self.covers(self.filters.map { $0.tokens[...] }, pattern.tokens[...])
     }
 
-    /// Whether the filters allow everything (they cover `>`): what cluster-wide admin calls require.
-    public var allowsEverything: Bool {
+    /// Whether the filters together allow every topic (they cover `>`, e.g. `*` with `*.>`): what admin calls about
+    /// the whole broker require.
+    public var coversEverything: Bool {
         self.covers(TopicFilter(tokens: [.rest]))
     }
 

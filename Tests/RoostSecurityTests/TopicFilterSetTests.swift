@@ -45,7 +45,7 @@ struct TopicFilterSetTests {
         #expect(!grant.covers(try pattern("*.created")))
         #expect(!grant.covers(try pattern("payments.*")))
         #expect(!grant.covers(try pattern("orders")))
-        #expect(!grant.allowsEverything)
+        #expect(!grant.coversEverything)
         #expect(grant.allows(topic: "orders.x"))
         #expect(!grant.allows(topic: "payments.x"))
     }
@@ -75,10 +75,11 @@ struct TopicFilterSetTests {
         let gap = try set("a.*", "a.*.*.>")
         #expect(!gap.covers(try pattern("a.>")), "a.x.y is not covered")
         #expect(gap.covers(try pattern("a.*.*.*")))
-        #expect(try set("*", "*.>").allowsEverything)
+        #expect(try set("*", "*.>").coversEverything)
+        #expect(try !set("*", "*.>").allowsEverything, "covers, but is not the `>` shortcut")
         #expect(try set(">").allowsEverything)
         #expect(!TopicFilterSet.none.covers(try pattern("a")))
-        #expect(TopicFilterSet.all.allowsEverything)
+        #expect(TopicFilterSet.all.allowsEverything && TopicFilterSet.all.coversEverything)
     }
 
     @Test func wildcardInTheMiddle() throws {

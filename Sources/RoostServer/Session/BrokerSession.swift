@@ -3,6 +3,7 @@ import NIOCore
 import NIOWebSocket
 import RoostBroker
 import RoostProtocol
+import RoostSecurity
 
 /// The broker-backed upper layer of one WebSocket connection: decodes client frames in the negotiated encoding,
 /// dispatches them to the broker, answers with `ok` / `error` in request order, and writes deliveries.
@@ -31,6 +32,10 @@ final class BrokerSession: WebSocketSessionHandler {
     var isDraining = false
     var drained: EventLoopPromise<Void>?
     var isClosed = false
+    /// The connection's publish rate limiter; nil without a configured rate.
+    var publishLimiter: TokenBucket?
+    /// The last topic a publish was allowed to, so a publisher that sticks to one topic is checked once.
+    var lastAllowedPublishTopic: String?
 
     /// The encoding cache keys of `Message.encoded(as:_:)`: one per wire encoding.
     static let jsonKey = MessageEncodingKey(rawValue: 1)
@@ -51,6 +56,7 @@ final class BrokerSession: WebSocketSessionHandler {
         self.encodingKey = binary ? Self.binaryKey : Self.jsonKey
         self.inbox = SessionInbox(eventLoop: session.eventLoop)
         self.output = OutputBatch(allocator: ByteBufferAllocator())
+        self.publishLimiter = session.security.makePublishLimiter()
     }
 
     /// A session factory for ``RoostServer``: one ``BrokerSession`` per upgraded connection.

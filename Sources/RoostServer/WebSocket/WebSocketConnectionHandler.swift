@@ -259,6 +259,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.expiryTimer = nil
     }
 
+    func countSecurityRefusal(_ reason: String) {
+        self.metrics.securityRefusal(reason)
+    }
+
     /// A session whose token expires is told with a `token_expired` error frame, then closed with 1008.
     private func scheduleExpiry(context: ChannelHandlerContext) {
         guard let expiry = self.principal.expiresAtMilliseconds else { return }

@@ -95,6 +95,11 @@ public final class WebSocketSession: Sendable {
         self.connection.value?.setReadingPaused(paused)
     }
 
+    /// Counts a refusal in `roost_security_refusals_total{reason}` (`forbidden`, `rate_limited`). On the event loop.
+    func countSecurityRefusal(_ reason: String) {
+        self.connection.value?.countSecurityRefusal(reason)
+    }
+
     /// Drops the reference to the connection once it is gone, so the two do not keep each other alive.
     func detach() {
         self.connection.value = nil
