@@ -35,7 +35,8 @@ public final class Authenticator: Sendable {
         configuration: SecurityConfiguration, enabled: Bool,
         now: @escaping @Sendable () -> Int64 = Authenticator.systemMilliseconds
     ) async throws -> Authenticator {
-        let jwt = try await configuration.jwt.map { try await JWTVerifier.make($0) }
+        var jwt: JWTVerifier?
+        if let configuration = configuration.jwt { jwt = try await JWTVerifier.make(configuration) }
         if enabled, configuration.tokens.isEmpty, jwt == nil {
             throw SecurityConfigurationError(
                 "authentication is on but no static token or JWT key is configured: no client could connect")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which web origins may open a WebSocket: the defence against cross-site WebSocket hijacking, where a page on a
 /// foreign site opens a socket to the broker with the user's cookies or network position.
 ///

@@ -4,7 +4,7 @@ import Testing
 @Suite("Rate limit, connection limit, origin policy")
 struct LimitsTests {
     @Test func tokenBucketTriggersAndRecovers() {
-        var bucket = TokenBucket(ratePerSecond: 10, burst: 5, nowMilliseconds: 0)
+        let bucket = Bucket(ratePerSecond: 10, burst: 5, nowMilliseconds: 0)
         for _ in 0..<5 { #expect(bucket.take(nowMilliseconds: 0)) }
         #expect(!bucket.take(nowMilliseconds: 0))
         #expect(bucket.millisecondsUntilAvailable(nowMilliseconds: 0) == 100)
@@ -17,7 +17,7 @@ struct LimitsTests {
     }
 
     @Test func batchesTakeOneTokenPerMessage() {
-        var bucket = TokenBucket(ratePerSecond: 100, burst: 10, nowMilliseconds: 0)
+        let bucket = Bucket(ratePerSecond: 100, burst: 10, nowMilliseconds: 0)
         #expect(!bucket.take(11, nowMilliseconds: 0), "larger than the burst: never")
         #expect(bucket.take(7, nowMilliseconds: 0))
         #expect(!bucket.take(4, nowMilliseconds: 0), "a refused batch takes nothing")
@@ -27,7 +27,7 @@ struct LimitsTests {
     }
 
     @Test func clockGoingBackwardsAddsNothing() {
-        var bucket = TokenBucket(ratePerSecond: 1, burst: 1, nowMilliseconds: 10_000)
+        let bucket = Bucket(ratePerSecond: 1, burst: 1, nowMilliseconds: 10_000)
         #expect(bucket.take(nowMilliseconds: 10_000))
         #expect(!bucket.take(nowMilliseconds: 0))
         #expect(!bucket.take(nowMilliseconds: 10_500))
@@ -83,5 +83,22 @@ struct LimitsTests {
         #expect(!configuration.requiresAuthentication(host: "0.0.0.0"))
         configuration.authentication = .on
         #expect(configuration.requiresAuthentication(host: "127.0.0.1"))
+    }
+}
+
+/// A reference around the bucket, so that its mutating calls can sit inside `#expect`.
+private final class Bucket {
+    var bucket: TokenBucket
+
+    init(ratePerSecond: Double, burst: Int, nowMilliseconds: Int64) {
+        self.bucket = TokenBucket(ratePerSecond: ratePerSecond, burst: burst, nowMilliseconds: nowMilliseconds)
+    }
+
+    func take(_ count: Int = 1, nowMilliseconds: Int64) -> Bool {
+        self.bucket.take(count, nowMilliseconds: nowMilliseconds)
+    }
+
+    func millisecondsUntilAvailable(_ count: Int = 1, nowMilliseconds: Int64) -> Int64 {
+        self.bucket.millisecondsUntilAvailable(count, nowMilliseconds: nowMilliseconds)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import JWTKit
+import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import RoostSecurity
 import RoostServer
 import Testing
@@ -51,16 +53,18 @@ import Testing
 
     private func get(_ port: Int, _ path: String, token: String? = nil) async throws -> (head: String, body: String) {
         let client = try await RawClient.connect(port: port)
-        defer { Task { await client.close() } }
         var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\n"
         if let token { request += "Authorization: Bearer \(token)\r\n" }
         try await client.send(request + "\r\n")
-        return try #require(await client.readResponse())
+        let response = await client.readResponse()
+        await client.close()
+        return try #require(response)
     }
 
     @Test func unauthenticatedUpgradeIsRefused() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security())
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let (_, head, body) = try await self.upgrade(harness.port)
         #expect(head.hasPrefix("HTTP/1.1 401"))
         #expect(head.lowercased().contains("www-authenticate: bearer"))
@@ -72,7 +76,8 @@ import Testing
 
     @Test func tokenInHeaderOrQueryParameter() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security())
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let (header, headerHead, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer reader-token"])
         #expect(headerHead.hasPrefix("HTTP/1.1 101"))
         let (query, queryHead, _) = try await self.upgrade(harness.port, path: "/v1/ws?token=admin%2Dtoken")
@@ -88,7 +93,8 @@ import Testing
 
     @Test func expiredAndNotYetValidJWTsAreRefusedAtTheUpgrade() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security())
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let expired = try await Self.jwt(expiresIn: -10)
         let (_, head, body) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer \(expired)"])
         #expect(head.hasPrefix("HTTP/1.1 401"))
@@ -101,7 +107,8 @@ import Testing
 
     @Test func connectionWhoseTokenExpiresIsToldAndClosedWith1008() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security())
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let token = try await Self.jwt(expiresIn: 1)
         let (client, head, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer \(token)"])
         #expect(head.hasPrefix("HTTP/1.1 101"))
@@ -114,7 +121,8 @@ import Testing
     @Test func foreignOriginIsRefused() async throws {
         let security = try await Self.security { $0.allowedOrigins = ["https://app.example.com"] }
         let harness = try await ServerHarness.start(security: security)
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let token = "Authorization: Bearer admin-token"
         let (_, foreign, body) = try await self.upgrade(harness.port, headers: [token, "Origin: https://evil.example"])
         #expect(foreign.hasPrefix("HTTP/1.1 403"))
@@ -130,7 +138,8 @@ import Testing
         let security = try await ServerSecurity.make(configuration, host: "127.0.0.1")
         #expect(!security.authenticator.isEnabled)
         let harness = try await ServerHarness.start(security: security)
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let (_, foreign, _) = try await self.upgrade(harness.port, headers: ["Origin: https://evil.example"])
         #expect(foreign.hasPrefix("HTTP/1.1 403"))
         let (client, open, _) = try await self.upgrade(harness.port)
@@ -140,7 +149,8 @@ import Testing
 
     @Test func connectionLimitPerTokenRefusesTheNextWith429() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security { $0.maxConnectionsPerPrincipal = 2 })
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let header = ["Authorization: Bearer reader-token"]
         let (first, a, _) = try await self.upgrade(harness.port, headers: header)
         let (second, b, _) = try await self.upgrade(harness.port, headers: header)
@@ -162,7 +172,8 @@ import Testing
                 name: "orders-admin", secret: "orders-admin-token", permissions: try Self.permissions(#"{"admin":["orders.>"]}"#)))
         }
         let harness = try await ServerHarness.start(router: router, security: security)
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         #expect(try await self.get(harness.port, "/healthz").head.hasPrefix("HTTP/1.1 200"))
         #expect(try await self.get(harness.port, "/metrics").head.hasPrefix("HTTP/1.1 401"))
         #expect(try await self.get(harness.port, "/metrics", token: "reader-token").head.hasPrefix("HTTP/1.1 403"))

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
 import RoostServer
 import Testing
 
@@ -87,7 +88,8 @@ import Testing
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
         }
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
 
         let client = try await RawClient.connect(port: harness.port, tls: try Self.client(trusting: certificates.path("ca.pem")))
         try await client.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
@@ -111,7 +113,8 @@ import Testing
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
         }
-        defer { Task { await harness.server.shutdown() } }
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
         let trustsNext = try Self.client(trusting: certificates.path("next-ca.pem"))
         #expect(try await !Self.handshake(port: harness.port, tls: trustsNext))
 
