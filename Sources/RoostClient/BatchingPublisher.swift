@@ -22,6 +22,7 @@ public final class BatchingPublisher: Sendable {
     public let topic: String
     /// Most unconfirmed messages at once.
     public let window: Int
+    private let onConfirm: (@Sendable (Result<PublishConfirm, RoostClientError>) -> Void)?
 
     private let state = NIOLockedValueBox(State())
 
@@ -45,10 +46,17 @@ public final class BatchingPublisher: Sendable {
 
     /// Creates a publisher for `topic` with at most `window` unconfirmed messages (at least 1).
     /// Default 1,000: enough to keep a broker with group commit busy over one connection.
-    public init(client: RoostClient, topic: String, window: Int = 1_000) {
+    ///
+    /// `onConfirm`, if given, sees every outcome in publish order (the broker confirms in request order),
+    /// on the connection's event loop: keep it short.
+    public init(
+        client: RoostClient, topic: String, window: Int = 1_000,
+        onConfirm: (@Sendable (Result<PublishConfirm, RoostClientError>) -> Void)? = nil
+    ) {
         self.client = client
         self.topic = topic
         self.window = max(1, window)
+        self.onConfirm = onConfirm
     }
 
     /// Messages confirmed so far.
@@ -132,6 +140,7 @@ public final class BatchingPublisher: Sendable {
     }
 
     private func completed(_ result: Result<PublishConfirm, RoostClientError>) {
+        onConfirm?(result)
         let (waiter, flushers) = state.withLockedValue { state -> (CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, any Error>]) in
             state.inFlight -= 1
             switch result {
