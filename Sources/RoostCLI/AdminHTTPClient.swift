@@ -65,7 +65,9 @@ struct AdminHTTPClient {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            throw CLIError(.unreachable, "cannot reach the broker at \(host):\(port): \(error)")
+            let failure = CLIError(.unreachable, "cannot reach the broker at \(host):\(port): \(error)")
+            promise.fail(failure)
+            throw failure
         }
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")

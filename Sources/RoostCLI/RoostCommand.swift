@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 
 /// The `roost` command: the broker (`roost serve`) and every tool an operator uses on it.
@@ -17,11 +18,21 @@ public struct RoostCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Runs the command line, mapping every failure to one line on stderr and a documented exit code
+    /// The entry point `main.swift` calls. Swift resolves `await RoostCommand.main()` in top-level code to
+    /// ArgumentParser's *synchronous* `main()`, which refuses an asynchronous command tree; this member
+    /// shadows it, runs the asynchronous command on the cooperative pool and parks the main thread.
+    public static func main() {
+        Task {
+            await runCommandLine()
+        }
+        dispatchMain()
+    }
+
+    /// Runs the command line and exits: 0 on success, else one line on stderr and a documented exit code
     /// (see `configuration.discussion` and Docs/cli.md) instead of ArgumentParser's defaults.
-    public static func main() async {
+    public static func runCommandLine(_ arguments: [String]? = nil) async -> Never {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -30,6 +41,7 @@ public struct RoostCommand: AsyncParsableCommand {
         } catch {
             exit(withCode: Self.report(error))
         }
+        exit(withCode: 0)
     }
 
     /// Prints the error and returns the exit code for it.
@@ -63,6 +75,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
-        subcommands: []
+        subcommands: [BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self]
     )
 }

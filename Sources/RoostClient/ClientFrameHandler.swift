@@ -11,6 +11,7 @@ final class ClientFrameHandler: ChannelInboundHandler {
     private let maxMessageSize: Int
     private let onMessage: @Sendable (ByteBuffer) -> Void
     private let onClosed: @Sendable (WebSocketErrorCode?) -> Void
+    private let onReadComplete: (@Sendable () -> Void)?
     private var context: ChannelHandlerContext?
     private var fragments: ByteBuffer?
     private var fragmentOpcode: WebSocketOpcode = .binary
@@ -20,11 +21,12 @@ final class ClientFrameHandler: ChannelInboundHandler {
 
     init(
         maxMessageSize: Int, onMessage: @escaping @Sendable (ByteBuffer) -> Void,
-        onClosed: @escaping @Sendable (WebSocketErrorCode?) -> Void
+        onClosed: @escaping @Sendable (WebSocketErrorCode?) -> Void, onReadComplete: (@Sendable () -> Void)? = nil
     ) {
         self.maxMessageSize = maxMessageSize
         self.onMessage = onMessage
         self.onClosed = onClosed
+        self.onReadComplete = onReadComplete
         self.masks = MaskGenerator()
     }
 
@@ -39,6 +41,11 @@ final class ClientFrameHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         onClosed(closeCode)
         context.fireChannelInactive()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        onReadComplete?()
+        context.fireChannelReadComplete()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

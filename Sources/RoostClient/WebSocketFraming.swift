@@ -1,0 +1,47 @@
+import NIOCore
+import NIOWebSocket
+
+/// Builds complete client WebSocket frames by hand, for tools that encode a frame once and send it many
+/// times (`roost bench`). Production sends go through NIO's frame encoder instead.
+package enum WebSocketFraming {
+    /// A single-frame message: FIN, `opcode`, the mask bit and key, the length, and `payload` masked with
+    /// `maskKey`. `payloadStart` is where the payload begins in the returned buffer.
+    package static func maskedFrame(
+        payload: ByteBuffer, binary: Bool, maskKey: [UInt8]
+    ) -> (frame: ByteBuffer, payloadStart: Int) {
+        var frame = ByteBuffer()
+        frame.reserveCapacity(payload.readableBytes + 14)
+        frame.writeInteger(UInt8(0x80 | (binary ? 0x2 : 0x1)))
+        let length = payload.readableBytes
+        if length < 126 {
+            frame.writeInteger(UInt8(0x80 | length))
+        } else if length <= 0xFFFF {
+            frame.writeInteger(UInt8(0x80 | 126))
+            frame.writeInteger(UInt16(length))
+        } else {
+            frame.writeInteger(UInt8(0x80 | 127))
+            frame.writeInteger(UInt64(length))
+        }
+        frame.writeBytes(maskKey.prefix(4))
+        let start = frame.writerIndex
+        var index = 0
+        for byte in payload.readableBytesView {
+            frame.writeInteger(byte ^ maskKey[index & 3])
+            index += 1
+        }
+        return (frame, start)
+    }
+
+    /// Overwrites the payload bytes at `payloadOffset` (relative to the payload start) with `bytes`,
+    /// masked as the frame's key requires.
+    package static func patch(
+        _ frame: inout ByteBuffer, payloadStart: Int, payloadOffset: Int, with bytes: some Collection<UInt8>,
+        maskKey: [UInt8]
+    ) {
+        var position = payloadOffset
+        for byte in bytes {
+            frame.setInteger(byte ^ maskKey[position & 3], at: frame.readerIndex + payloadStart + position)
+            position += 1
+        }
+    }
+}
