@@ -160,7 +160,8 @@ let package = Package(
         .testTarget(
             name: "RoostCLITests",
             dependencies: [
-                "RoostCLI", "RoostClient", "RoostStorage", "RoostTesting",
+                "RoostCLI", "RoostClient", "RoostProtocol", "RoostStorage", "RoostTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
