@@ -75,6 +75,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
-        subcommands: [BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self]
+        subcommands: [BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self, BenchClientCommand.self]
     )
 }

@@ -14,6 +14,9 @@ struct ClientState {
     var cancelled: Set<Int64> = []
     /// Every open subscription, by identity, for resubscribing after a reconnect.
     var subscriptions: [ObjectIdentifier: SubscriptionCore] = [:]
+    /// Callers of `subscribe` waiting for the first confirm, by subscription identity. Kept apart from
+    /// `pending` because a subscribe outlives connections: each connection sends its own request.
+    var subscribeWaiters: [ObjectIdentifier: CheckedContinuation<Void, any Error>] = [:]
     /// Open subscriptions by the server's id on the current connection.
     var bySub: [String: SubscriptionCore] = [:]
     /// Encoded frames waiting for the next flush on the event loop.

@@ -18,16 +18,16 @@ enum PublishCompletion: Sendable {
 enum PendingRequest: Sendable {
     /// A publish (or batch): `encoded` is resent as is after a reconnect; its dedup ids make that safe.
     case publish(topic: String, count: Int, encoded: ByteBuffer, completion: PublishCompletion)
-    /// A subscribe or resubscribe of `subscription`; `continuation` is the caller of `subscribe`, nil for
-    /// a resubscribe after reconnect.
-    case subscribe(SubscriptionCore, CheckedContinuation<Void, any Error>?)
+    /// A subscribe or resubscribe of `subscription` on the current connection (its caller, if still
+    /// waiting, is in `ClientState.subscribeWaiters`).
+    case subscribe(SubscriptionCore)
     /// Anything else that carries an id (unsubscribe).
     case simple(CheckedContinuation<Void, any Error>?)
 
     func fail(_ error: RoostClientError) {
         switch self {
         case .publish(_, _, _, let completion): completion.complete(.failure(error))
-        case .subscribe(_, let c): c?.resume(throwing: error)
+        case .subscribe: break
         case .simple(let c): c?.resume(throwing: error)
         }
     }

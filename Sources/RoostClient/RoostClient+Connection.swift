@@ -48,6 +48,7 @@ extension RoostClient {
             state.transition(to: .closed)
             let snapshot = state
             state.pending = [:]
+            state.subscribeWaiters = [:]
             state.subscriptions = [:]
             state.bySub = [:]
             state.observers = [:]
@@ -63,6 +64,7 @@ extension RoostClient {
         snapshot.disconnects?.finish()
         if let connection = snapshot.connection { await connection.close() }
         for id in snapshot.pending.keys.sorted() { snapshot.pending[id]?.fail(error) }
+        for waiter in snapshot.subscribeWaiters.values { waiter.resume(throwing: error) }
         for subscription in snapshot.subscriptions.values { subscription.finish() }
         for observer in snapshot.observers.values { observer.finish() }
         await snapshot.supervisor?.value
@@ -91,7 +93,7 @@ extension RoostClient {
                 let id = state.takeID()
                 var buffer = ByteBuffer()
                 codec.encode(.subscribe(subscription.resubscribeFrame(id: RequestID(id))), into: &buffer)
-                state.pending[id] = .subscribe(subscription, nil)
+                state.pending[id] = .subscribe(subscription)
                 state.outbox.append(buffer)
             }
             state.flushScheduled = true
@@ -123,8 +125,8 @@ extension RoostClient {
             state.bySub = [:]
             state.outbox.removeAll()
             state.flushScheduled = false
-            // A resubscribe in flight dies with the connection; the next connection sends a new one.
-            state.pending = state.pending.filter { if case .subscribe(_, nil) = $0.value { false } else { true } }
+            // A subscribe in flight dies with the connection; the next connection sends a new one.
+            state.pending = state.pending.filter { if case .subscribe = $0.value { false } else { true } }
             state.transition(to: .reconnecting(attempt: 1))
             return (true, Array(state.subscriptions.values), state.disconnects)
         }

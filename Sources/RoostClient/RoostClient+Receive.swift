@@ -51,15 +51,15 @@ extension RoostClient {
             completion.complete(.success(PublishConfirm(
                 topic: topic, offset: offset, count: ok.count.map(Int.init) ?? count, timestamp: ok.timestamp ?? 0,
                 durable: ok.durable ?? false)))
-        case .subscribe(let subscription, let continuation):
+        case .subscribe(let subscription):
             guard let sub = ok.sub else {
-                continuation?.resume(throwing: RoostClientError.unexpectedReply("subscribe confirmed without a sub"))
-                return
+                return reject(subscription, .unexpectedReply("subscribe confirmed without a sub"))
             }
-            let registered = state.withLockedValue { state -> Bool in
-                guard state.subscriptions[ObjectIdentifier(subscription)] != nil else { return false }
+            let (registered, continuation) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, any Error>?) in
+                let waiter = state.subscribeWaiters.removeValue(forKey: ObjectIdentifier(subscription))
+                guard state.subscriptions[ObjectIdentifier(subscription)] != nil else { return (false, waiter) }
                 state.bySub[sub] = subscription
-                return true
+                return (true, waiter)
             }
             subscription.attached(sub: sub)
             continuation?.resume()
@@ -71,12 +71,18 @@ extension RoostClient {
 
     private func reject(_ id: Int64, _ error: RoostClientError) {
         guard let request = state.withLockedValue({ $0.pending.removeValue(forKey: id) }) else { return }
-        if case .subscribe(let subscription, nil) = request {
-            // A resubscribe after reconnect failed (the topic was deleted, say): end that subscription.
-            _ = state.withLockedValue { $0.subscriptions.removeValue(forKey: ObjectIdentifier(subscription)) }
-            subscription.finish(error)
-            return
-        }
+        if case .subscribe(let subscription) = request { return reject(subscription, error) }
         request.fail(error)
+    }
+
+    /// A subscribe was refused: the caller of `subscribe` gets the error; a subscription refused on
+    /// resubscribe after a reconnect (the topic was deleted, say) ends its sequence with it.
+    private func reject(_ subscription: SubscriptionCore, _ error: RoostClientError) {
+        let waiter = state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+            state.subscriptions.removeValue(forKey: ObjectIdentifier(subscription))
+            return state.subscribeWaiters.removeValue(forKey: ObjectIdentifier(subscription))
+        }
+        subscription.finish(error)
+        waiter?.resume(throwing: error)
     }
 }

@@ -7,17 +7,21 @@ extension RoostClient {
     /// subscribe is sent when the connection is back.
     public func subscribe(_ options: SubscriptionOptions) async throws -> RoostSubscription {
         let core = SubscriptionCore(options: options)
-        let id = state.withLockedValue { $0.takeID() }
+        let key = ObjectIdentifier(core)
         let codec = self.codec
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 let outcome = state.withLockedValue { state -> SubmitOutcome in
                     guard !state.isClosed else { return .failed(.closed) }
-                    if state.cancelled.remove(id) != nil { return .cancelled }
+                    if Task.isCancelled { return .cancelled }
+                    state.subscriptions[key] = core
+                    state.subscribeWaiters[key] = continuation
+                    // While disconnected, the next connection subscribes everything in `subscriptions`.
+                    guard state.phase == .connected else { return .queued(nil) }
+                    let id = state.takeID()
                     var buffer = ByteBuffer()
                     codec.encode(.subscribe(options.frame(id: RequestID(id), from: nil)), into: &buffer)
-                    state.subscriptions[ObjectIdentifier(core)] = core
-                    state.pending[id] = .subscribe(core, continuation)
+                    state.pending[id] = .subscribe(core)
                     return .queued(state.enqueue(buffer))
                 }
                 switch outcome {
@@ -27,7 +31,12 @@ extension RoostClient {
                 }
             }
         } onCancel: {
-            self.cancelRequest(id)
+            let waiter = self.state.withLockedValue { state -> CheckedContinuation<Void, any Error>? in
+                guard let waiter = state.subscribeWaiters.removeValue(forKey: key) else { return nil }
+                state.subscriptions.removeValue(forKey: key)
+                return waiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
         return RoostSubscription(client: self, core: core)
     }

@@ -154,7 +154,6 @@ public final class RoostClient: Sendable {
         }
         switch removed {
         case .publish(_, _, _, .continuation(let c)): c.resume(throwing: CancellationError())
-        case .subscribe(_, let c?): c.resume(throwing: CancellationError())
         case .simple(let c?): c.resume(throwing: CancellationError())
         default: break
         }

@@ -130,6 +130,28 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func subscribeWhileReconnectingCompletesOnceTheBrokerIsBack() async throws {
+        let broker = FakeBroker()
+        var (server, port) = try await Self.start(broker)
+        let client = Self.client(port)
+        var states = client.stateUpdates().makeAsyncIterator()
+        try await client.connect()
+        await server.shutdown()
+        while let state = await states.next() {
+            if case .reconnecting = state { break }
+        }
+        let subscribing = Task { try await client.subscribe(SubscriptionOptions(topic: "t", from: .earliest)) }
+        let publishing = Task { try await client.publish(topic: "t", data: ByteBuffer(string: "queued")) }
+        (server, port) = try await Self.start(broker, port: port)
+        let subscription = try await subscribing.value
+        _ = try await publishing.value
+        var messages = subscription.messages.makeAsyncIterator()
+        #expect(try await messages.next()?.string == "queued")
+        #expect(broker.messages("t").count == 1)
+        await client.close()
+        await server.shutdown()
+    }
+
     @Test func firstConnectFailsClearlyWhenNothingListens() async throws {
         let broker = FakeBroker()
         let (server, port) = try await Self.start(broker)
