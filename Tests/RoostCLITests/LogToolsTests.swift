@@ -39,16 +39,16 @@ import Testing
     @Test func verifyPassesOnAHealthyLogAndDumpPrintsEveryRecord() async throws {
         let dir = try TemporaryDirectory()
         _ = try await Self.writeLog(dir)
-        let verify = try RoostProcess.run(["log", "verify", dir.path, "--json"])
+        let verify = try await RoostProcess.run(["log", "verify", dir.path, "--json"])
         #expect(verify.status == 0, "\(verify.stderr)")
         let summary = try #require(RoostProcess.object(verify.stdout))
         #expect(summary["ok"] as? Bool == true && summary["records"] as? Int == 6 && summary["batches"] as? Int == 3)
 
-        let dump = try RoostProcess.run(["log", "dump", dir.appending("t"), "--records", "--json"])
+        let dump = try await RoostProcess.run(["log", "dump", dir.appending("t"), "--records", "--json"])
         #expect(dump.status == 0)
         let records = dump.lines.compactMap(RoostProcess.object).flatMap { $0["records"] as? [[String: Any]] ?? [] }
         #expect(records.map { $0["offset"] as? Int } == [0, 1, 2, 3, 4, 5])
-        let human = try RoostProcess.run(["log", "dump", dir.path, "--records"])
+        let human = try await RoostProcess.run(["log", "dump", dir.path, "--records"])
         #expect(human.status == 0 && human.stdout.contains("\"value-2-b\"") && human.stdout.contains("h=v"))
     }
 
@@ -67,11 +67,11 @@ import Testing
         try handle.write(contentsOf: Data([byte ^ 0x40]))
         try handle.close()
 
-        let result = try RoostProcess.run(["log", "verify", dir.path])
+        let result = try await RoostProcess.run(["log", "verify", dir.path])
         #expect(result.status == 5)
         #expect(result.stdout.contains("CORRUPT") && result.stdout.contains("at byte \(positions[1])"))
         #expect(result.stderr.contains("at byte \(positions[1])") && result.stderr.split(separator: "\n").count == 1)
-        let dump = try RoostProcess.run(["log", "dump", path])
+        let dump = try await RoostProcess.run(["log", "dump", path])
         #expect(dump.status == 5 && dump.stdout.contains("batch offsets 0...1"))
     }
 
@@ -83,7 +83,7 @@ import Testing
         #expect(bytes.count >= 16)
         bytes[15] = bytes[15] &+ 3 // the second entry's position now misses its batch
         try bytes.write(to: URL(fileURLWithPath: index))
-        let result = try RoostProcess.run(["log", "verify", dir.path, "--json"])
+        let result = try await RoostProcess.run(["log", "verify", dir.path, "--json"])
         #expect(result.status == 5)
         let summary = try #require(RoostProcess.object(result.stdout))
         let problems = try #require(summary["problems"] as? [[String: Any]])

@@ -24,8 +24,19 @@ struct RoostProcess {
         return "roost"
     }
 
-    /// Runs `roost arguments...`, feeding `stdin`, and waits for it to exit.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `roost arguments...`, feeding `stdin`, and waits for it to exit. The blocking waits happen on a
+    /// thread of their own: blocking Swift's cooperative pool (two threads on a two-core machine) would
+    /// starve an in-process broker that the subprocess talks to.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, stdin: stdin, environment: environment) })
+            }
+            thread.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
