@@ -75,6 +75,9 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
-        subcommands: [BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self, BenchClientCommand.self]
+        subcommands: [
+            BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self, BenchClientCommand.self,
+            StorageBenchCommand.self, CodecBenchCommand.self,
+        ]
     )
 }

@@ -69,9 +69,11 @@ public final class RoostServer: Sendable {
         self.state.withLockedValue { $0.connections.count }
     }
 
-    /// Binds the listening socket. Throws when the address cannot be bound.
+    /// Binds the listening socket; call it once. Throws ``ServerConfigurationError`` for an unworkable configuration, and the
+    /// socket error when the address cannot be bound.
     public func start() async throws {
         let configuration = self.configuration
+        try configuration.validate()
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -129,7 +131,7 @@ public final class RoostServer: Sendable {
         let timeout = RequestTimeoutHandler(timeout: self.configuration.handshakeTimeout)
         guard admitted else {
             self.metrics.connectionRefused()
-            try pipeline.addHandlers([encoder, decoder, timeout, ConnectionRefusalHandler()])
+            try pipeline.addHandlers([encoder, decoder, HTTPServerProtocolErrorHandler(), timeout, ConnectionRefusalHandler()])
             return
         }
         self.metrics.connectionOpened()

@@ -1,32 +1,8 @@
 import RoostProtocol
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 @Suite("Error-code registry")
 struct ErrorCodeTests {
-    /// Reads Docs/protocol.md next to the package (found from this file's path) without Foundation.
-    static func protocolDoc() throws -> String {
-        let testFile = "\(#filePath)"
-        var parts = testFile.split(separator: "/", omittingEmptySubsequences: false)
-        parts.removeLast(3)  // Tests/RoostProtocolTests/ErrorCodeTests.swift
-        let path = parts.joined(separator: "/") + "/Docs/protocol.md"
-        let file = try #require(fopen(path, "r"), "cannot open \(path)")
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     @Test func codesAreUniqueSnakeCase() {
         let codes = ErrorCode.all.map(\.code.rawValue)
         #expect(Set(codes).count == codes.count)
@@ -42,7 +18,7 @@ struct ErrorCodeTests {
 
     @Test func docTableMatchesRegistry() throws {
         // The table in the "## Error codes" section; rows look like: | `code` | meaning | default message |
-        let lines = try Self.protocolDoc().split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = try ProtocolDocTests.protocolDoc().split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.hasPrefix("## Error codes") })
         let section = lines[(start + 1)...].prefix { !$0.hasPrefix("## ") }
         var documented: [String: (meaning: String, message: String)] = [:]

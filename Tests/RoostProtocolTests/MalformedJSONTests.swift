@@ -111,8 +111,8 @@ struct MalformedJSONTests {
     }
 
     @Test func depthLimitIsConfigurable() throws {
-        let frame = ByteBuffer(string: #"{"op":"publish","topic":"t","data":[[[1]]]}"#)
-        #expect(throws: ProtocolError.self) { try JSONFrameCodec(maxDepth: 3).decodeClientFrame(frame) }
-        _ = try JSONFrameCodec(maxDepth: 4).decodeClientFrame(frame)
+        let frame = ByteBuffer(string: #"{"op":"publish","topic":"t","data":[[[[1]]]]}"#)
+        #expect(throws: ProtocolError.self) { try JSONFrameCodec(maxDepth: 4).decodeClientFrame(frame) }
+        _ = try JSONFrameCodec(maxDepth: 5).decodeClientFrame(frame)
     }
 }

@@ -97,6 +97,57 @@ struct PayloadTests {
         #expect(ByteBuffer(bytes: [0x22, 0xF0, 0x9F, 0x98, 0x80, 0x22]).withUnsafeReadableBytes { JSONValidator.isValid($0) })
     }
 
+    /// Strings are scanned eight bytes at a time: a special byte at every position must still be seen.
+    @Test func specialBytesAtEveryPositionOfALongString() {
+        func check(_ inner: [UInt8], valid: Bool) {
+            for position in 0..<24 {
+                var bytes = [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "a"), count: 24)
+                bytes.insert(contentsOf: inner, at: 1 + position)
+                bytes.append(UInt8(ascii: "\""))
+                #expect(ByteBuffer(bytes: bytes).withUnsafeReadableBytes { JSONValidator.isValid($0) } == valid, "\(inner) at \(position)")
+            }
+        }
+        check([0x01], valid: false)
+        check([0x1F], valid: false)
+        check([0x22], valid: false)  // an unescaped quote ends the string early
+        check([0x5C], valid: false)  // a lone backslash escapes the next 'a'
+        check([0xFF], valid: false)
+        check([0xC3, 0xA9], valid: true)
+        check([0x5C, 0x22], valid: true)
+        check([0x5C, 0x75, 0x30, 0x30, 0x34, 0x31], valid: true)
+        check([0x20, 0x7F, 0x21, 0x23, 0x5B, 0x5D], valid: true)
+    }
+
+    @Test func utf8Validator() {
+        #expect(UTF8Validator.isValid(ByteBuffer(string: "plain ASCII, long enough for the 8-byte path; é 日本 😀")))
+        #expect(UTF8Validator.isValid(ByteBuffer()))
+        for bad: [UInt8] in [[0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xFF], [0x80]] {
+            #expect(!UTF8Validator.isValid(ByteBuffer(bytes: Array("0123456789".utf8) + bad)), "\(bad)")
+        }
+    }
+
+    @Test func payloadsTooDeepForABatchFrameAreDeliveredAsBase64() throws {
+        let codec = JSONFrameCodec(maxDepth: 8)
+        let fits = ByteBuffer(string: "[[[[[1]]]]]")  // depth 5 = maxDepth - 3
+        let tooDeep = ByteBuffer(string: "[[[[[[1]]]]]]")  // depth 6
+        var out = ByteBuffer()
+        codec.encode(.messages(MessagesFrame(sub: "s", messages: [
+            DeliveredMessage(topic: "t", offset: 0, timestamp: 0, payload: fits),
+            DeliveredMessage(topic: "t", offset: 1, timestamp: 0, payload: tooDeep),
+        ])), into: &out)
+        #expect(out.text.contains(#""data":[[[[[1]]]]]"#))
+        #expect(out.text.contains(#""data_b64":"W1tbW1tbMV1dXV1dXQ==""#))
+        // The batch frame decodes under the same limit, and both payloads come back intact.
+        guard case .messages(let frame) = try codec.decodeServerFrame(out) else { return }
+        #expect(frame.messages.map(\.payload) == [fits, tooDeep])
+    }
+
+    @Test func maxDepthIsClamped() {
+        #expect(JSONFrameCodec(maxDepth: 0).maxDepth == 4)
+        #expect(JSONFrameCodec(maxDepth: 1_000_000).maxDepth == 512)
+        #expect(JSONFrameCodec().maxDepth == 64)
+    }
+
     @Test func depthLimitIsEnforced() {
         let ok = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)

@@ -55,6 +55,17 @@ struct RoundTripTests {
         #expect(frame == .publish(PublishFrame(topic: "t", entry: PublishEntry(payload: ByteBuffer(string: "[1, {\"a\": null}]")))))
     }
 
+    @Test func framesAreReadFromTheReaderIndex() throws {
+        for codec in Fixtures.codecs {
+            for frame in Fixtures.clientFrames {
+                var buffer = ByteBuffer(string: "garbage before the frame")
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                codec.encode(frame, into: &buffer)
+                #expect(try codec.decodeClientFrame(buffer) == frame)
+            }
+        }
+    }
+
     @Test func nullMeansAbsentExceptForData() throws {
         let text = #"{"op":"publish","id":null,"topic":"t","key":null,"headers":null,"data":null}"#
         let frame = try JSONFrameCodec().decodeClientFrame(ByteBuffer(string: text))

@@ -100,4 +100,19 @@ import Testing
         await partial.waitForEOF()
         await harness.server.shutdown()
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func shutdownClosesIdleKeepAliveConnectionsWithoutWaitingForTimeouts() async throws {
+        let harness = try await ServerHarness.start { configuration in
+            configuration.handshakeTimeout = .seconds(600)
+            configuration.shutdownTimeout = .seconds(600)
+        }
+        let client = try await RawClient.connect(port: harness.port)
+        #expect(try await self.request(client, "GET", "/healthz").head.hasPrefix("HTTP/1.1 200"))
+        await harness.server.shutdown()
+        await client.waitForEOF()
+        #expect(harness.server.connectionCount == 0)
+        let late = try? await RawClient.connect(port: harness.port)
+        #expect(late == nil)
+    }
 }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -107,6 +108,68 @@ import Testing
         try await client.channel.setOption(.autoRead, value: false)
         try await client.send(TestFrames.text("abuse"))
         #expect(await harness.waitFor(.closed(1008)))
+        await client.close()
+        await harness.server.shutdown()
+    }
+
+    @Test func idleConnectionsGetKeepalivePingsAndOutliveTheHandshakeTimeout() async throws {
+        let harness = try await ServerHarness.start { configuration in
+            configuration.handshakeTimeout = .seconds(1)
+            configuration.pingInterval = .milliseconds(25)
+            configuration.idleTimeout = .seconds(60)
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        // 44 pings span more than the handshake timeout: the upgraded connection is not subject to it.
+        for _ in 0..<44 {
+            let ping = try #require(await client.readFrame())
+            #expect(ping.opcode == 0x9)
+            try await client.send(TestFrames.frame(opcode: 0xA, ping.payload))
+        }
+        try await client.send(TestFrames.text("still here"))
+        var echo = try #require(await client.readFrame())
+        while echo.opcode == 0x9 { echo = try #require(await client.readFrame()) }
+        #expect(echo.text == "still here")
+        await client.close()
+        await harness.server.shutdown()
+    }
+
+    @Test func aPeerThatAnswersNothingIsClosedAfterTheIdleTimeout() async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.pingInterval = .milliseconds(20)
+            configuration.idleTimeout = .milliseconds(60)
+        }
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        var pings = 0
+        var closeCode: UInt16?
+        while let frame = await client.readFrame() {
+            if frame.opcode == 0x9 { pings += 1 }
+            if frame.opcode == 0x8 { closeCode = frame.closeCode }
+        }
+        #expect(pings >= 1)
+        #expect(closeCode == 1001)
+        #expect(await harness.waitFor(.closed(1001)))
+        await harness.server.shutdown()
+    }
+
+    /// Pausing is NIO's `autoRead`; what this checks is that a paused connection loses nothing and picks up
+    /// where it stopped once resumed.
+    @Test(.timeLimit(.minutes(1)))
+    func readingPausedAndResumedLosesNothing() async throws {
+        var harness = try await ServerHarness.start()
+        let (client, _) = try await RawClient.webSocket(port: harness.port)
+        try await client.send(TestFrames.text("pause"))
+        #expect(await harness.waitFor(.paused))
+        let frame = ByteBuffer(bytes: TestFrames.frame(opcode: 0x2, [UInt8](repeating: 7, count: 64 << 10)))
+        let frames = 16
+        for _ in 0..<frames { client.channel.write(frame, promise: nil) }
+        client.channel.flush()
+        let session = try #require(harness.sessions.withLockedValue { $0.first })
+        session.setReadingPaused(false)
+        var echoed = 0
+        while echoed < frames, let reply = await client.readFrame() {
+            if reply.opcode == 0x2 && reply.payload.count == 64 << 10 { echoed += 1 }
+        }
+        #expect(echoed == frames)
         await client.close()
         await harness.server.shutdown()
     }

@@ -1,6 +1,13 @@
 import NIOCore
 import RoostStorage
 import RoostTesting
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+#if canImport(Dispatch)
+import Dispatch
+#endif
 import Testing
 
 @Suite struct DiskLogStoreTests {
@@ -28,6 +35,26 @@ import Testing
         try reopened.close()
     }
 
+    @Test func deleteThenRecreateStartsEmptyAndLeftoversAreCleaned() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "again", configuration: testConfiguration())
+            _ = try await log.append([record("old")])
+            // A completion that calls back into the store while the log is being deleted must not deadlock.
+            log.append([record("racing")]) { _ in _ = store.logNames() }
+            try store.deleteLog(named: "again")
+            let fresh = try store.createLog(named: "again", configuration: testConfiguration())
+            #expect(fresh.endOffset == 0)
+            #expect(try readAll(fresh).isEmpty)
+            try store.close()
+            Files.write(dir.appending(".deleting-7-x") , [], at: 0)
+            let reopened = try DiskLogStore(directory: dir.path)
+            #expect(!Files.exists(dir.appending(".deleting-7-x")))
+            #expect(reopened.logNames() == ["again"])
+            try reopened.close()
+        }
+    }
+
     @Test(arguments: ["", ".", "a..b", "a.", ".a", "a b", "a/b", "..", "é", "a*", "$", String(repeating: "x", count: 250)])
     func rejectsInvalidNames(name: String) throws {
         let dir = try TemporaryDirectory()
@@ -35,6 +62,34 @@ import Testing
         let store = try DiskLogStore(directory: dir.path)
         let error = #expect(throws: LogError.self) { try store.createLog(named: name, configuration: .init()) }
         #expect(error?.code == .invalidName)
+        try store.close()
+    }
+
+    @Test func aDirectoryIsOpenedByOneStoreAtATime() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let store = try DiskLogStore(directory: dir.path)
+        let error = #expect(throws: LogError.self) { try DiskLogStore(directory: dir.path) }
+        #expect(error?.code == .io)
+        try store.close()
+        let next = try DiskLogStore(directory: dir.path)
+        try next.close()
+    }
+
+    @Test func configFileInTheDocumentedFormatIsReadWithDefaults() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let topic = dir.appending("orders")
+        let json = #"{"compression":"lz4","fsync":{"interval":{"milliseconds":5}},"retentionMilliseconds":null}"#
+        #expect(mkdir(topic, 0o755) == 0)
+        Files.write(topic + "/" + LogFileNames.configFile, Array(json.utf8), at: 0)
+        let store = try DiskLogStore(directory: dir.path)
+        let config = try #require(store.log(named: "orders")?.configuration)
+        var expected = LogConfiguration()
+        expected.compression = .lz4
+        expected.fsync = .interval(milliseconds: 5)
+        expected.retentionMilliseconds = nil
+        #expect(config == expected)
         try store.close()
     }
 
@@ -68,6 +123,41 @@ import Testing
             }
             #expect(error?.code == .recordTooLarge)
             #expect(try await log.append([record("fits")]).baseOffset == 0)
+            try store.close()
+        }
+    }
+
+    @Test func fullQueueRejectsAppendsWithOverloaded() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            var config = testConfiguration()
+            config.maxBatchBytes = 4096
+            config.maxPendingBytes = 4096
+            let log = try store.createLog(named: "q", configuration: config)
+            // Hold the writer inside a completion so that later appends stay queued.
+            let (held, holding) = AsyncStream<Void>.makeStream()
+            let release = DispatchSemaphore(value: 0)
+            log.append([record("first")]) { _ in
+                holding.yield()
+                release.wait()
+            }
+            for await _ in held { break }
+            // While the writer is held, only a rejection can complete an append, and it does so at once.
+            let rejection = Mutex<LogError?>(nil)
+            var accepted = 0
+            while rejection.withLock({ $0 }) == nil, accepted < 1000 {
+                log.append([record(String(repeating: "q", count: 100))]) { result in
+                    if case .failure(let error as LogError) = result { rejection.withLock { $0 = error } }
+                }
+                if rejection.withLock({ $0 }) == nil { accepted += 1 }
+            }
+            let code = rejection.withLock { $0?.code }
+            #expect(code == .overloaded)
+            #expect(accepted > 10 && accepted < 100)
+            release.signal()
+            // Once the queued appends are written, the queue has room again.
+            await withCheckedContinuation { c in log.notifyWhenReadable(beyond: Int64(accepted)) { c.resume() } }
+            #expect(try await log.append([record("after")]).baseOffset == Int64(accepted + 1))
             try store.close()
         }
     }

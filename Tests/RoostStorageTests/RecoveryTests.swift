@@ -41,25 +41,40 @@ import Testing
     }
 
     @Test func cleanShutdownTrustsIndexesAndUncleanRebuildsThem() async throws {
+        let clock = ManualClock()
         try await withTemporaryDirectory { dir in
             let config = testConfiguration(segmentBytes: 8 << 10, indexIntervalBytes: 256)
-            let store = try DiskLogStore(directory: dir.path)
+            let store = try DiskLogStore(directory: dir.path, clock: clock)
             let log = try store.createLog(named: "i", configuration: config)
-            for i in 0..<300 { _ = try await log.append([record(String(repeating: "x", count: 100) + "\(i)")]) }
+            var stamps: [Int64] = []
+            for i in 0..<300 {
+                clock.advance(by: 10)
+                stamps.append(try await log.append([record(String(repeating: "x", count: 100) + "\(i)")]).timestamp)
+            }
             try store.close()
 
-            let clean = try DiskLogStore(directory: dir.path)
+            // Time lookups through the loaded (clean) and the rebuilt (unclean) indexes, across segments.
+            func checkTimeLookups(_ log: any TopicLog) throws {
+                for i in [0, 1, 77, 150, 298, 299] {
+                    #expect(try log.offset(forTimestamp: stamps[i]) == Int64(i))
+                    #expect(try log.offset(forTimestamp: stamps[i] - 5) == Int64(i))
+                }
+                #expect(try log.offset(forTimestamp: stamps[299] + 1) == 300)
+            }
+
+            let clean = try DiskLogStore(directory: dir.path, clock: clock)
             #expect(clean.recoveryReport.cleanShutdown)
             #expect(clean.recoveryReport.logs.first?.segmentsScanned == 0)
             #expect(clean.recoveryReport.indexesRebuilt == 0)
             let segments = try #require(clean.diskLog(named: "i")?.segmentBaseOffsets)
             #expect(segments.count > 2)
+            try checkTimeLookups(#require(clean.log(named: "i")))
             try clean.close()
 
             // A sealed segment loses its index; the store is not shut down cleanly.
             Files.remove(segmentPath(dir, "i", base: segments[1], suffix: LogFileNames.indexSuffix))
             removeMarker(dir)
-            let unclean = try DiskLogStore(directory: dir.path)
+            let unclean = try DiskLogStore(directory: dir.path, clock: clock)
             let report = try #require(unclean.recoveryReport.logs.first)
             #expect(!unclean.recoveryReport.cleanShutdown)
             #expect(report.indexesRebuilt >= 2)
@@ -68,8 +83,12 @@ import Testing
             let read = try readAll(again)
             #expect(read.count == 300)
             #expect(read.map(\.offset) == Array(0..<300))
+            #expect(read.map(\.timestamp) == stamps)
             let middle = try again.read(from: 150, maxRecords: 1, maxBytes: 1)
             #expect(middle.records.first?.value.string.hasSuffix("150") == true)
+            try checkTimeLookups(again)
+            clock.set(0)  // a clock far behind: timestamps still never go back
+            #expect(try await again.append([record("late")]).timestamp == stamps[299])
             try unclean.close()
             #expect(Files.exists(segmentPath(dir, "i", base: segments[1], suffix: LogFileNames.indexSuffix)))
         }

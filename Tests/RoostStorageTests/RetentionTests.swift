@@ -33,7 +33,27 @@ import Testing
             clock.advance(by: 1)
             _ = try await log.append([record("c")])
             #expect(store.diskLog(named: "age")?.segmentBaseOffsets == [0, 2])
+            // Time lookups with an empty active segment after the sealed ones.
+            clock.advance(by: 60_000)
+            _ = try await log.append([record("d")])
+            clock.advance(by: 60_000)
+            _ = try await log.append([record("e")])
+            let disk = try #require(store.diskLog(named: "age"))
+            #expect(disk.segmentBaseOffsets == [0, 2, 3, 4])
+            #expect(try log.offset(forTimestamp: 0) == 0)
+            #expect(try log.offset(forTimestamp: clock.nowMilliseconds()) == 4)
+            #expect(try log.offset(forTimestamp: clock.nowMilliseconds() + 1) == 5)
             try store.close()
+
+            // A crash tore the whole last batch: the active segment is empty behind sealed ones.
+            Files.truncate(segmentPath(dir, "age", base: 4), to: 0)
+            Files.remove(dir.appending(LogFileNames.cleanShutdownMarker))
+            let reopened = try DiskLogStore(directory: dir.path, clock: clock)
+            let again = try #require(reopened.log(named: "age"))
+            #expect(again.endOffset == 4)
+            #expect(try again.offset(forTimestamp: 0) == 0)
+            #expect(try again.offset(forTimestamp: clock.nowMilliseconds()) == 4)
+            try reopened.close()
         }
     }
 

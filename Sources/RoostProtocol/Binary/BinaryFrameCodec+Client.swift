@@ -18,14 +18,14 @@ extension BinaryFrameCodec {
 
     /// Decodes a frame a client sent. Never traps on any input.
     public func decodeClientFrame(_ buffer: ByteBuffer) throws(ProtocolError) -> ClientFrame {
-        try withReader(buffer) { (reader, op, id) throws(ProtocolError) -> ClientFrame in
-            switch op {
-            case .publish:
+        try withReader(buffer) { (reader, known, op, id) throws(ProtocolError) -> ClientFrame in
+            switch known {
+            case .publish?:
                 let flags = try reader.flags(allowed: Flag.id | Flag.key | Flag.headers | Flag.dedupID)
                 try readOptionalID(&reader, flags: flags, into: &id)
                 let topic = try reader.string("topic")
                 return .publish(PublishFrame(id: id, topic: topic, entry: try readEntry(&reader, flags: flags)))
-            case .publishBatch:
+            case .publishBatch?:
                 let flags = try reader.flags(allowed: Flag.id)
                 try readOptionalID(&reader, flags: flags, into: &id)
                 let topic = try reader.string("topic")
@@ -42,25 +42,25 @@ extension BinaryFrameCodec {
                     messages.append(try readEntry(&reader, flags: entryFlags))
                 }
                 return .publishBatch(PublishBatchFrame(id: id, topic: topic, messages: messages))
-            case .subscribe:
+            case .subscribe?:
                 return .subscribe(try readSubscribe(&reader, id: &id))
-            case .unsubscribe:
+            case .unsubscribe?:
                 let flags = try reader.flags(allowed: Flag.id)
                 try readOptionalID(&reader, flags: flags, into: &id)
                 return .unsubscribe(UnsubscribeFrame(id: id, sub: try reader.string("sub")))
-            case .ack, .nack:
+            case .ack?, .nack?:
                 let flags = try reader.flags(allowed: Flag.id | AckFlag.topic | AckFlag.cumulativeOrDelay)
                 try readOptionalID(&reader, flags: flags, into: &id)
                 let sub = try reader.string("sub")
                 let topic = flags & AckFlag.topic != 0 ? try reader.string("topic") : nil
                 let offset = try reader.offset("offset")
-                if op == .ack {
+                if known == .ack {
                     return .ack(AckFrame(id: id, sub: sub, topic: topic, offset: offset,
                                          cumulative: flags & AckFlag.cumulativeOrDelay != 0))
                 }
                 let delay = flags & AckFlag.cumulativeOrDelay != 0 ? try reader.offset("delay_ms") : nil
                 return .nack(NackFrame(id: id, sub: sub, topic: topic, offset: offset, delayMilliseconds: delay.map { UInt64($0) }))
-            case .credit:
+            case .credit?:
                 _ = try reader.flags(allowed: 0)
                 return .credit(CreditFrame(sub: try reader.string("sub"), n: try reader.uint32("n")))
             default:
@@ -104,7 +104,7 @@ extension BinaryFrameCodec {
 
     /// Encodes a client frame (for the client library).
     public func encode(_ frame: ClientFrame, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(frame.op.binaryCode ?? 0)
+        buffer.writeInteger(frame.knownOp.rawValue)
         switch frame {
         case .publish(let f):
             writeFlaggedID(f.id, flags: entryFlags(f.entry), into: &buffer)

@@ -20,7 +20,7 @@ extension BinaryFrameCodec {
     public func encode(_ frame: ServerFrame, into buffer: inout ByteBuffer) {
         switch frame {
         case .ok(let f):
-            buffer.writeInteger(Op.ok.binaryCode ?? 0)
+            buffer.writeInteger(KnownOp.ok.rawValue)
             var flags: UInt8 = 0
             if f.offset != nil { flags |= OKFlag.offset }
             if f.timestamp != nil { flags |= OKFlag.timestamp }
@@ -46,18 +46,40 @@ extension BinaryFrameCodec {
             buffer.writeLengthPrefixed(f.topic)
             buffer.writeVarint(signed: f.offset)
         case .error(let f):
-            buffer.writeInteger(Op.error.binaryCode ?? 0)
+            buffer.writeInteger(KnownOp.error.rawValue)
             writeFlaggedID(f.id, flags: 0, into: &buffer)
             buffer.writeLengthPrefixed(f.code.rawValue)
             buffer.writeLengthPrefixed(f.message)
         }
     }
 
-    /// Op, flags 0, sub: the start of `message`, `messages` and `caught_up`.
-    private func writeMessageHeader(op: Op, sub: String, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(op.binaryCode ?? 0)
-        buffer.writeInteger(UInt8(0))
-        buffer.writeLengthPrefixed(sub)
+    /// Op, flags 0, sub: the start of `message`, `messages` and `caught_up`. One write into the buffer,
+    /// because this runs once per subscriber per delivery.
+    /// `tail` (a pre-encoded body) goes into the same write.
+    private func writeMessageHeader(
+        op: KnownOp, sub: String, tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        into buffer: inout ByteBuffer
+    ) {
+        var sub = sub
+        sub.withUTF8 { bytes in
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count + 12 + tail.count) { output in
+                output[0] = op.rawValue
+                output[1] = 0
+                var index = 2
+                var length = bytes.count
+                while length >= 0x80 {
+                    output[index] = UInt8(truncatingIfNeeded: length) | 0x80
+                    length >>= 7
+                    index += 1
+                }
+                output[index] = UInt8(length)
+                index += 1
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: UnsafeRawBufferPointer(bytes))
+                index += bytes.count
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: tail)
+                return index + tail.count
+            }
+        }
     }
 
     private func writeDeliveryBody(_ message: DeliveredMessage, into buffer: inout ByteBuffer) {
@@ -86,8 +108,9 @@ extension BinaryFrameCodec {
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .binary, "a delivery encoded for another encoding")
-        writeMessageHeader(op: .message, sub: sub, into: &buffer)
-        buffer.writeImmutableBuffer(delivery.body)
+        delivery.body.withUnsafeReadableBytes { body in
+            writeMessageHeader(op: .message, sub: sub, tail: body, into: &buffer)
+        }
     }
 
     /// Starts a `messages` frame: bodies follow back to back until the end of the frame.
@@ -106,9 +129,9 @@ extension BinaryFrameCodec {
 
     /// Decodes a frame a server sent (for the client library). Never traps on any input.
     public func decodeServerFrame(_ buffer: ByteBuffer) throws(ProtocolError) -> ServerFrame {
-        try withReader(buffer) { (reader, op, id) throws(ProtocolError) -> ServerFrame in
-            switch op {
-            case .ok:
+        try withReader(buffer) { (reader, known, op, id) throws(ProtocolError) -> ServerFrame in
+            switch known {
+            case .ok?:
                 let flags = try reader.flags(allowed: 0x3F)
                 let requestID = try reader.requestID()
                 id = requestID
@@ -118,11 +141,11 @@ extension BinaryFrameCodec {
                 let durable: Bool? = flags & OKFlag.durable != 0 ? flags & OKFlag.durableTrue != 0 : nil
                 let sub = flags & OKFlag.sub != 0 ? try reader.string("sub") : nil
                 return .ok(OKFrame(id: requestID, offset: offset, timestamp: timestamp, count: count, durable: durable, sub: sub))
-            case .message:
+            case .message?:
                 _ = try reader.flags(allowed: 0)
                 let sub = try reader.string("sub")
                 return .message(MessageFrame(sub: sub, message: try readDeliveryBody(&reader)))
-            case .messages:
+            case .messages?:
                 _ = try reader.flags(allowed: 0)
                 let sub = try reader.string("sub")
                 var messages: [DeliveredMessage] = []
@@ -130,11 +153,11 @@ extension BinaryFrameCodec {
                     messages.append(try readDeliveryBody(&reader))
                 }
                 return .messages(MessagesFrame(sub: sub, messages: messages))
-            case .caughtUp:
+            case .caughtUp?:
                 _ = try reader.flags(allowed: 0)
                 return .caughtUp(CaughtUpFrame(
                     sub: try reader.string("sub"), topic: try reader.string("topic"), offset: try reader.offset("offset")))
-            case .error:
+            case .error?:
                 let flags = try reader.flags(allowed: Flag.id)
                 try readOptionalID(&reader, flags: flags, into: &id)
                 return .error(ErrorFrame(id: id, code: ErrorCode(rawValue: try reader.string("code")),

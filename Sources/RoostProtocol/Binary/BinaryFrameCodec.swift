@@ -23,13 +23,14 @@ public struct BinaryFrameCodec: FrameCodec {
 
     /// Reads the op byte and hands the rest to `body`; stamps the request id (if `body` found one) on errors.
     func withReader<Frame>(
-        _ buffer: ByteBuffer, _ body: (inout BinaryReader, Op, inout RequestID?) throws(ProtocolError) -> Frame
+        _ buffer: ByteBuffer, _ body: (inout BinaryReader, KnownOp?, Op, inout RequestID?) throws(ProtocolError) -> Frame
     ) throws(ProtocolError) -> Frame {
         var reader = BinaryReader(buffer: buffer)
         var id: RequestID?
         do throws(ProtocolError) {
-            let op = Op(binaryCode: try reader.byte("op"))
-            let frame = try body(&reader, op, &id)
+            let byte = try reader.byte("op")
+            let known = KnownOp(rawValue: byte)
+            let frame = try body(&reader, known, known?.op ?? Op(binaryCode: byte), &id)
             try reader.finish()
             return frame
         } catch {

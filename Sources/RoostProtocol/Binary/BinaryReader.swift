@@ -57,12 +57,17 @@ struct BinaryReader {
         return slice
     }
 
-    /// Length-prefixed bytes that must be well-formed UTF-8.
+    /// Length-prefixed bytes that must be well-formed UTF-8 (read in place, without making a slice).
     mutating func string(_ field: String) throws(ProtocolError) -> String {
-        let slice = try bytes(field)
-        let valid = slice.withUnsafeReadableBytes { JSONScanner.isValidUTF8($0) }
-        guard valid else { throw .invalid(field, "must be UTF-8") }
-        return String(buffer: slice)
+        let length = try varint(field)
+        guard length <= UInt64(buffer.readableBytes) else {
+            throw ProtocolError(code: .malformedFrame, field: field,
+                                message: "'\(field)' declares \(length) bytes, \(buffer.readableBytes) are left")
+        }
+        let count = Int(length)
+        let valid = buffer.withUnsafeReadableBytes { JSONScanner.isValidUTF8(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+        guard valid, let string = buffer.readString(length: count) else { throw .invalid(field, "must be UTF-8") }
+        return string
     }
 
     /// A length-prefixed JSON number or string token.

@@ -1,5 +1,6 @@
 /// `caught_up`: the subscription has delivered everything stored in `topic` up to `offset` (the next
-/// offset to be written) and is now live on it. Sent once per topic per subscription.
+/// offset to be written) and is now live on it. Sent each time the subscription reaches the tail of the
+/// topic: after its replay, and again after falling behind and catching up.
 public struct CaughtUpFrame: Sendable, Equatable {
     /// The subscription.
     public var sub: String

@@ -16,17 +16,7 @@ public enum ClientFrame: Sendable, Equatable {
     case credit(CreditFrame)
 
     /// The frame's op.
-    public var op: Op {
-        switch self {
-        case .publish: .publish
-        case .publishBatch: .publishBatch
-        case .subscribe: .subscribe
-        case .unsubscribe: .unsubscribe
-        case .ack: .ack
-        case .nack: .nack
-        case .credit: .credit
-        }
-    }
+    public var op: Op { knownOp.op }
 
     /// The request id, if the frame carries one (and so expects an `ok`).
     public var requestID: RequestID? {
@@ -38,6 +28,18 @@ public enum ClientFrame: Sendable, Equatable {
         case .ack(let f): f.id
         case .nack(let f): f.id
         case .credit: nil
+        }
+    }
+
+    var knownOp: KnownOp {
+        switch self {
+        case .publish: .publish
+        case .publishBatch: .publishBatch
+        case .subscribe: .subscribe
+        case .unsubscribe: .unsubscribe
+        case .ack: .ack
+        case .nack: .nack
+        case .credit: .credit
         }
     }
 }

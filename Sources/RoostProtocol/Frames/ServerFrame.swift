@@ -12,7 +12,9 @@ public enum ServerFrame: Sendable, Equatable {
     case error(ErrorFrame)
 
     /// The frame's op.
-    public var op: Op {
+    public var op: Op { knownOp.op }
+
+    var knownOp: KnownOp {
         switch self {
         case .ok: .ok
         case .message: .message

@@ -4,34 +4,35 @@ import NIOCore
 enum Base64 {
     private static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-    /// Writes `bytes` as padded base64 (no quotes).
-    static func encode(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
-        let outputCount = (bytes.count + 2) / 3 * 4
+    /// The length of the padded base64 text for `count` bytes.
+    static func encodedCount(_ count: Int) -> Int {
+        (count + 2) / 3 * 4
+    }
+
+    /// Writes `bytes` as padded base64 at the start of `output`, which holds at least `encodedCount` bytes.
+    static func encode(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
         let table = alphabet.utf8Start
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: outputCount) { output in
-            var input = 0
-            var out = 0
-            while input + 3 <= bytes.count {
-                let chunk = UInt32(bytes[input]) << 16 | UInt32(bytes[input + 1]) << 8 | UInt32(bytes[input + 2])
-                output[out] = table[Int(chunk >> 18)]
-                output[out + 1] = table[Int(chunk >> 12 & 0x3F)]
-                output[out + 2] = table[Int(chunk >> 6 & 0x3F)]
-                output[out + 3] = table[Int(chunk & 0x3F)]
-                input += 3
-                out += 4
+        var input = 0
+        var out = 0
+        while input + 3 <= bytes.count {
+            let chunk = UInt32(bytes[input]) << 16 | UInt32(bytes[input + 1]) << 8 | UInt32(bytes[input + 2])
+            output[out] = table[Int(chunk >> 18)]
+            output[out + 1] = table[Int(chunk >> 12 & 0x3F)]
+            output[out + 2] = table[Int(chunk >> 6 & 0x3F)]
+            output[out + 3] = table[Int(chunk & 0x3F)]
+            input += 3
+            out += 4
+        }
+        let remaining = bytes.count - input
+        if remaining > 0 {
+            var chunk = UInt32(bytes[input]) << 16
+            if remaining == 2 {
+                chunk |= UInt32(bytes[input + 1]) << 8
             }
-            let remaining = bytes.count - input
-            if remaining > 0 {
-                var chunk = UInt32(bytes[input]) << 16
-                if remaining == 2 {
-                    chunk |= UInt32(bytes[input + 1]) << 8
-                }
-                output[out] = table[Int(chunk >> 18)]
-                output[out + 1] = table[Int(chunk >> 12 & 0x3F)]
-                output[out + 2] = remaining == 2 ? table[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "=")
-                output[out + 3] = UInt8(ascii: "=")
-            }
-            return outputCount
+            output[out] = table[Int(chunk >> 18)]
+            output[out + 1] = table[Int(chunk >> 12 & 0x3F)]
+            output[out + 2] = remaining == 2 ? table[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "=")
+            output[out + 3] = UInt8(ascii: "=")
         }
     }
 

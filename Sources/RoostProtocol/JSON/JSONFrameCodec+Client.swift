@@ -3,26 +3,26 @@ import NIOCore
 extension JSONFrameCodec {
     /// Decodes a frame a client sent. Throws a `ProtocolError` carrying the request id when one was readable.
     public func decodeClientFrame(_ buffer: ByteBuffer) throws(ProtocolError) -> ClientFrame {
-        try withFields(buffer) { (fields, op, id) throws(ProtocolError) -> ClientFrame in
-            switch op {
-            case .publish:
+        try withFields(buffer) { (fields, known, op) throws(ProtocolError) -> ClientFrame in
+            switch known {
+            case .publish?:
                 return .publish(PublishFrame(id: try fields.requestID(), topic: try fields.requiredString("topic"),
                                              entry: try publishEntry(fields)))
-            case .publishBatch:
+            case .publishBatch?:
                 return .publishBatch(try publishBatch(fields))
-            case .subscribe:
+            case .subscribe?:
                 return .subscribe(try subscribe(fields))
-            case .unsubscribe:
+            case .unsubscribe?:
                 return .unsubscribe(UnsubscribeFrame(id: try fields.requestID(), sub: try fields.requiredString("sub")))
-            case .ack:
+            case .ack?:
                 return .ack(AckFrame(
                     id: try fields.requestID(), sub: try fields.requiredString("sub"), topic: try fields.string("topic"),
                     offset: try fields.requiredOffset("offset"), cumulative: try fields.bool("cumulative") ?? false))
-            case .nack:
+            case .nack?:
                 return .nack(NackFrame(
                     id: try fields.requestID(), sub: try fields.requiredString("sub"), topic: try fields.string("topic"),
                     offset: try fields.requiredOffset("offset"), delayMilliseconds: try fields.uint64("delay_ms")))
-            case .credit:
+            case .credit?:
                 guard let n = try fields.uint32("n") else { throw .missing("n") }
                 return .credit(CreditFrame(sub: try fields.requiredString("sub"), n: n))
             default:
@@ -91,13 +91,13 @@ extension JSONFrameCodec {
         case .publish(let f):
             buffer.writeStaticString("{\"op\":\"publish\"")
             writeID(f.id, into: &buffer)
-            writeString("topic", f.topic, into: &buffer)
+            writeString(",\"topic\":", f.topic, into: &buffer)
             writeEntry(f.entry, into: &buffer)
             buffer.writeStaticString("}")
         case .publishBatch(let f):
             buffer.writeStaticString("{\"op\":\"publish_batch\"")
             writeID(f.id, into: &buffer)
-            writeString("topic", f.topic, into: &buffer)
+            writeString(",\"topic\":", f.topic, into: &buffer)
             buffer.writeStaticString(",\"messages\":[")
             for (index, entry) in f.messages.enumerated() {
                 if index > 0 { buffer.writeStaticString(",") }
@@ -113,28 +113,28 @@ extension JSONFrameCodec {
         case .unsubscribe(let f):
             buffer.writeStaticString("{\"op\":\"unsubscribe\"")
             writeID(f.id, into: &buffer)
-            writeString("sub", f.sub, into: &buffer)
+            writeString(",\"sub\":", f.sub, into: &buffer)
             buffer.writeStaticString("}")
         case .ack(let f):
             buffer.writeStaticString("{\"op\":\"ack\"")
             writeID(f.id, into: &buffer)
-            writeString("sub", f.sub, into: &buffer)
-            if let topic = f.topic { writeString("topic", topic, into: &buffer) }
-            writeInteger("offset", f.offset, into: &buffer)
+            writeString(",\"sub\":", f.sub, into: &buffer)
+            if let topic = f.topic { writeString(",\"topic\":", topic, into: &buffer) }
+            writeInteger(",\"offset\":", f.offset, into: &buffer)
             if f.cumulative { buffer.writeStaticString(",\"cumulative\":true") }
             buffer.writeStaticString("}")
         case .nack(let f):
             buffer.writeStaticString("{\"op\":\"nack\"")
             writeID(f.id, into: &buffer)
-            writeString("sub", f.sub, into: &buffer)
-            if let topic = f.topic { writeString("topic", topic, into: &buffer) }
-            writeInteger("offset", f.offset, into: &buffer)
-            if let delay = f.delayMilliseconds { writeInteger("delay_ms", delay, into: &buffer) }
+            writeString(",\"sub\":", f.sub, into: &buffer)
+            if let topic = f.topic { writeString(",\"topic\":", topic, into: &buffer) }
+            writeInteger(",\"offset\":", f.offset, into: &buffer)
+            if let delay = f.delayMilliseconds { writeInteger(",\"delay_ms\":", delay, into: &buffer) }
             buffer.writeStaticString("}")
         case .credit(let f):
             buffer.writeStaticString("{\"op\":\"credit\"")
-            writeString("sub", f.sub, into: &buffer)
-            writeInteger("n", UInt64(f.n), into: &buffer)
+            writeString(",\"sub\":", f.sub, into: &buffer)
+            writeInteger(",\"n\":", UInt64(f.n), into: &buffer)
             buffer.writeStaticString("}")
         }
     }
@@ -142,8 +142,8 @@ extension JSONFrameCodec {
     private func encodeSubscribe(_ f: SubscribeFrame, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("{\"op\":\"subscribe\"")
         writeID(f.id, into: &buffer)
-        writeString("topic", f.topic, into: &buffer)
-        if let consumer = f.consumer { writeString("consumer", consumer, into: &buffer) }
+        writeString(",\"topic\":", f.topic, into: &buffer)
+        if let consumer = f.consumer { writeString(",\"consumer\":", consumer, into: &buffer) }
         switch f.from {
         case nil: break
         case .earliest: buffer.writeStaticString(",\"from\":\"earliest\"")
@@ -157,19 +157,19 @@ extension JSONFrameCodec {
             JSONOutput.writeDecimal(time, into: &buffer)
             buffer.writeStaticString("}")
         }
-        if let ack = f.ack { writeString("ack", ack.rawValue, into: &buffer) }
-        if let value = f.maxInflight { writeInteger("max_inflight", UInt64(value), into: &buffer) }
-        if let value = f.batch { writeInteger("batch", UInt64(value), into: &buffer) }
-        if let value = f.ackWaitMilliseconds { writeInteger("ack_wait_ms", value, into: &buffer) }
-        if let value = f.maxDeliveries { writeInteger("max_deliveries", UInt64(value), into: &buffer) }
+        if let ack = f.ack { writeString(",\"ack\":", ack.rawValue, into: &buffer) }
+        if let value = f.maxInflight { writeInteger(",\"max_inflight\":", UInt64(value), into: &buffer) }
+        if let value = f.batch { writeInteger(",\"batch\":", UInt64(value), into: &buffer) }
+        if let value = f.ackWaitMilliseconds { writeInteger(",\"ack_wait_ms\":", value, into: &buffer) }
+        if let value = f.maxDeliveries { writeInteger(",\"max_deliveries\":", UInt64(value), into: &buffer) }
         buffer.writeStaticString("}")
     }
 
     /// Key, headers, dedup id and payload, each with a leading comma.
     private func writeEntry(_ entry: PublishEntry, into buffer: inout ByteBuffer) {
-        if let key = entry.key { writeBytes("key", orBase64: "key_b64", key, into: &buffer) }
+        if let key = entry.key { writeBytes(",\"key\":", orBase64: ",\"key_b64\":", key, into: &buffer) }
         writeHeaders(entry.headers, into: &buffer)
-        if let dedupID = entry.dedupID { writeString("dedup_id", dedupID, into: &buffer) }
+        if let dedupID = entry.dedupID { writeString(",\"dedup_id\":", dedupID, into: &buffer) }
         writePayload(entry.payload, into: &buffer)
     }
 }

@@ -1,40 +1,34 @@
 import NIOCore
 
-// Field writers shared by the client and server encoders. Each writes `,"name":value`: the `op` field
-// always comes first, so every other field follows a comma.
+// Field writers shared by the client and server encoders. Each takes the literal `,"name":` (one static
+// write) and writes the value after it: the `op` field always comes first, so every other field follows
+// a comma.
 extension JSONFrameCodec {
     func writeID(_ id: RequestID?, into buffer: inout ByteBuffer) {
         guard let id else { return }
-        buffer.writeStaticString(",\"id\":")
-        buffer.writeString(id.jsonToken)
+        var token = id.jsonToken
+        token.withUTF8 { JSONOutput.writeRaw(prefix: ",\"id\":", UnsafeRawBufferPointer($0), suffix: "", into: &buffer) }
     }
 
     func writeString(_ name: StaticString, _ value: String, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeQuoted(value, into: &buffer)
+        JSONOutput.writeQuoted(prefix: name, value, suffix: "", into: &buffer)
     }
 
     func writeInteger(_ name: StaticString, _ value: Int64, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeDecimal(value, into: &buffer)
+        JSONOutput.writeDecimal(prefix: name, value, into: &buffer)
     }
 
     func writeInteger(_ name: StaticString, _ value: UInt64, into buffer: inout ByteBuffer) {
-        JSONOutput.writeField(name, into: &buffer)
-        JSONOutput.writeDecimal(value, into: &buffer)
+        JSONOutput.writeDecimal(prefix: name, value, into: &buffer)
     }
 
     /// Bytes as a JSON string when they are UTF-8, else as base64 under `b64Name`.
     func writeBytes(_ name: StaticString, orBase64 b64Name: StaticString, _ value: ByteBuffer, into buffer: inout ByteBuffer) {
         value.withUnsafeReadableBytes { bytes in
             if JSONScanner.isValidUTF8(bytes) {
-                JSONOutput.writeField(name, into: &buffer)
-                JSONOutput.writeQuoted(bytes, into: &buffer)
+                JSONOutput.writeQuoted(prefix: name, bytes, suffix: "", into: &buffer)
             } else {
-                JSONOutput.writeField(b64Name, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
-                Base64.encode(bytes, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
+                JSONOutput.writeQuotedBase64(prefix: b64Name, bytes, suffix: "", into: &buffer)
             }
         }
     }
@@ -54,15 +48,13 @@ extension JSONFrameCodec {
     /// `"data":<bytes as they are>` when the payload is valid JSON, else `"data_b64":"..."`. The depth
     /// allowance leaves room for the frame, the `messages` array and its element, so the frame decodes
     /// under the same limit.
-    func writePayload(_ payload: ByteBuffer, into buffer: inout ByteBuffer) {
+    /// `suffix` (the object's closing brace, where the caller has one) goes into the same write.
+    func writePayload(_ payload: ByteBuffer, suffix: StaticString = "", into buffer: inout ByteBuffer) {
         payload.withUnsafeReadableBytes { bytes in
             if JSONValidator.isValid(bytes, maxDepth: maxDepth - 3) {
-                buffer.writeStaticString(",\"data\":")
-                buffer.writeBytes(bytes)
+                JSONOutput.writeRaw(prefix: ",\"data\":", bytes, suffix: suffix, into: &buffer)
             } else {
-                buffer.writeStaticString(",\"data_b64\":\"")
-                Base64.encode(bytes, into: &buffer)
-                buffer.writeInteger(UInt8(ascii: "\""))
+                JSONOutput.writeQuotedBase64(prefix: ",\"data_b64\":", bytes, suffix: suffix, into: &buffer)
             }
         }
     }

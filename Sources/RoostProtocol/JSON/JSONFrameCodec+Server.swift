@@ -7,12 +7,17 @@ extension JSONFrameCodec {
         case .ok(let f):
             buffer.writeStaticString("{\"op\":\"ok\"")
             writeID(f.id, into: &buffer)
-            if let offset = f.offset { writeInteger("offset", offset, into: &buffer) }
-            if let timestamp = f.timestamp { writeInteger("timestamp", timestamp, into: &buffer) }
-            if let count = f.count { writeInteger("count", UInt64(count), into: &buffer) }
-            if let durable = f.durable { buffer.writeStaticString(durable ? ",\"durable\":true" : ",\"durable\":false") }
-            if let sub = f.sub { writeString("sub", sub, into: &buffer) }
-            buffer.writeStaticString("}")
+            if let offset = f.offset { writeInteger(",\"offset\":", offset, into: &buffer) }
+            if let timestamp = f.timestamp { writeInteger(",\"timestamp\":", timestamp, into: &buffer) }
+            if let count = f.count { writeInteger(",\"count\":", UInt64(count), into: &buffer) }
+            if let durable = f.durable, f.sub == nil {
+                // The usual publish confirm: the flag and the closing brace in one write.
+                buffer.writeStaticString(durable ? ",\"durable\":true}" : ",\"durable\":false}")
+            } else {
+                if let durable = f.durable { buffer.writeStaticString(durable ? ",\"durable\":true" : ",\"durable\":false") }
+                if let sub = f.sub { writeString(",\"sub\":", sub, into: &buffer) }
+                buffer.writeStaticString("}")
+            }
         case .message(let f):
             writeMessageHeader(sub: f.sub, into: &buffer)
             writeDeliveryBody(f.message, into: &buffer)
@@ -25,15 +30,15 @@ extension JSONFrameCodec {
             writeMessagesTrailer(into: &buffer)
         case .caughtUp(let f):
             buffer.writeStaticString("{\"op\":\"caught_up\"")
-            writeString("sub", f.sub, into: &buffer)
-            writeString("topic", f.topic, into: &buffer)
-            writeInteger("offset", f.offset, into: &buffer)
+            writeString(",\"sub\":", f.sub, into: &buffer)
+            writeString(",\"topic\":", f.topic, into: &buffer)
+            writeInteger(",\"offset\":", f.offset, into: &buffer)
             buffer.writeStaticString("}")
         case .error(let f):
             buffer.writeStaticString("{\"op\":\"error\"")
             writeID(f.id, into: &buffer)
-            writeString("code", f.code.rawValue, into: &buffer)
-            writeString("message", f.message, into: &buffer)
+            writeString(",\"code\":", f.code.rawValue, into: &buffer)
+            writeString(",\"message\":", f.message, into: &buffer)
             buffer.writeStaticString("}")
         }
     }
@@ -41,21 +46,17 @@ extension JSONFrameCodec {
     /// The shared part of a delivery: `"topic":...,...,"data":...}` (object closed, opening brace left to
     /// the frame or batch element).
     private func writeDeliveryBody(_ message: DeliveredMessage, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("\"topic\":")
-        JSONOutput.writeQuoted(message.topic, into: &buffer)
-        writeInteger("offset", message.offset, into: &buffer)
-        writeInteger("timestamp", message.timestamp, into: &buffer)
-        if let key = message.key { writeBytes("key", orBase64: "key_b64", key, into: &buffer) }
+        JSONOutput.writeQuoted(prefix: "\"topic\":", message.topic, suffix: "", into: &buffer)
+        writeInteger(",\"offset\":", message.offset, into: &buffer)
+        writeInteger(",\"timestamp\":", message.timestamp, into: &buffer)
+        if let key = message.key { writeBytes(",\"key\":", orBase64: ",\"key_b64\":", key, into: &buffer) }
         writeHeaders(message.headers, into: &buffer)
-        if message.deliveries > 1 { writeInteger("deliveries", UInt64(message.deliveries), into: &buffer) }
-        writePayload(message.payload, into: &buffer)
-        buffer.writeStaticString("}")
+        if message.deliveries > 1 { writeInteger(",\"deliveries\":", UInt64(message.deliveries), into: &buffer) }
+        writePayload(message.payload, suffix: "}", into: &buffer)
     }
 
     private func writeMessageHeader(sub: String, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString("{\"op\":\"message\"")
-        writeString("sub", sub, into: &buffer)
-        buffer.writeInteger(UInt8(ascii: ","))
+        JSONOutput.writeQuoted(prefix: "{\"op\":\"message\",\"sub\":", sub, suffix: ",", into: &buffer)
     }
 
     /// Encodes the subscriber-independent part of a delivery once.
@@ -69,22 +70,25 @@ extension JSONFrameCodec {
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")
-        writeMessageHeader(sub: sub, into: &buffer)
-        buffer.writeImmutableBuffer(delivery.body)
+        // Header and shared body in one write: this runs once per subscriber per delivery.
+        delivery.body.withUnsafeReadableBytes { body in
+            JSONOutput.writeQuoted(prefix: "{\"op\":\"message\",\"sub\":", sub, suffix: ",", tail: body, into: &buffer)
+        }
     }
 
     /// Starts a `messages` frame for `sub`; follow with `appendToMessages` and `writeMessagesTrailer`.
     public func writeMessagesHeader(sub: String, into buffer: inout ByteBuffer) {
         buffer.writeStaticString("{\"op\":\"messages\"")
-        writeString("sub", sub, into: &buffer)
+        writeString(",\"sub\":", sub, into: &buffer)
         buffer.writeStaticString(",\"messages\":[")
     }
 
     /// Appends one pre-encoded delivery to a `messages` frame; `isFirst` for the first one.
     public func appendToMessages(_ delivery: EncodedDelivery, isFirst: Bool, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")
-        buffer.writeStaticString(isFirst ? "{" : ",{")
-        buffer.writeImmutableBuffer(delivery.body)
+        delivery.body.withUnsafeReadableBytes { body in
+            JSONOutput.writeRaw(prefix: isFirst ? "{" : ",{", body, suffix: "", into: &buffer)
+        }
     }
 
     /// Ends a `messages` frame.
@@ -94,16 +98,16 @@ extension JSONFrameCodec {
 
     /// Decodes a frame a server sent (for the client library).
     public func decodeServerFrame(_ buffer: ByteBuffer) throws(ProtocolError) -> ServerFrame {
-        try withFields(buffer) { (fields, op, id) throws(ProtocolError) -> ServerFrame in
-            switch op {
-            case .ok:
+        try withFields(buffer) { (fields, known, op) throws(ProtocolError) -> ServerFrame in
+            switch known {
+            case .ok?:
                 guard let id = try fields.requestID() else { throw .missing("id") }
                 return .ok(OKFrame(
                     id: id, offset: try fields.offset("offset"), timestamp: try fields.integer("timestamp", in: Int64.min...Int64.max),
                     count: try fields.uint32("count"), durable: try fields.bool("durable"), sub: try fields.string("sub")))
-            case .message:
+            case .message?:
                 return .message(MessageFrame(sub: try fields.requiredString("sub"), message: try deliveredMessage(fields)))
-            case .messages:
+            case .messages?:
                 guard let list = fields.find("messages") else { throw .missing("messages") }
                 guard list.kind == .array else { throw .invalid("messages", "must be an array of messages") }
                 var messages: [DeliveredMessage] = []
@@ -112,11 +116,11 @@ extension JSONFrameCodec {
                     messages.append(try deliveredMessage(fields.object(element, path: "messages[\(index)].")))
                 }
                 return .messages(MessagesFrame(sub: try fields.requiredString("sub"), messages: messages))
-            case .caughtUp:
+            case .caughtUp?:
                 return .caughtUp(CaughtUpFrame(
                     sub: try fields.requiredString("sub"), topic: try fields.requiredString("topic"),
                     offset: try fields.requiredOffset("offset")))
-            case .error:
+            case .error?:
                 guard let code = try fields.string("code") else { throw .missing("code") }
                 return .error(ErrorFrame(id: try fields.requestID(), code: ErrorCode(rawValue: code),
                                          message: try fields.string("message") ?? ""))

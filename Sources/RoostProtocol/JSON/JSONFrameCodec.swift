@@ -14,10 +14,10 @@ public struct JSONFrameCodec: FrameCodec {
     /// than this are rejected at publish (`invalid_json`) and delivered as `data_b64`.
     public let maxDepth: Int
 
-    /// Creates a codec; `maxDepth` is clamped to 2...512 (a frame needs 2 for a nested `data`, and
-    /// the bound keeps the recursion shallow).
+    /// Creates a codec; `maxDepth` is clamped to 4...512: 4 lets a `publish_batch` element carry a payload
+    /// array or object (frame, `messages`, element, payload), and 512 keeps the recursion shallow.
     public init(maxDepth: Int = JSONFrameCodec.defaultMaxDepth) {
-        self.maxDepth = min(max(maxDepth, 2), 512)
+        self.maxDepth = min(max(maxDepth, 4), 512)
     }
 
     /// `.json`.
@@ -25,7 +25,7 @@ public struct JSONFrameCodec: FrameCodec {
 
     /// Scans `buffer` as one JSON object and hands its fields to `body`, inside the buffer's memory.
     func withFields<Frame>(
-        _ buffer: ByteBuffer, _ body: (JSONFields, Op, RequestID?) throws(ProtocolError) -> Frame
+        _ buffer: ByteBuffer, _ body: (JSONFields, KnownOp?, Op) throws(ProtocolError) -> Frame
     ) throws(ProtocolError) -> Frame {
         let result: Result<Frame, ProtocolError> = buffer.withUnsafeReadableBytes { bytes in
             var scanner = JSONScanner(bytes: bytes, maxDepth: maxDepth)
@@ -39,8 +39,11 @@ public struct JSONFrameCodec: FrameCodec {
             // The id is read first so that every later error can be matched to its request.
             let id = try? fields.requestID()
             do throws(ProtocolError) {
-                guard let op = try fields.string("op") else { throw ProtocolError.missing("op") }
-                return .success(try body(fields, Op(rawValue: op), id))
+                guard let value = fields.find("op") else { throw ProtocolError.missing("op") }
+                guard value.kind == .string else { throw ProtocolError.invalid("op", "must be a string") }
+                // Compare bytes with the known names: no String is made for a known op.
+                let known = KnownOp.allCases.first { scanner.stringEquals(value, $0.jsonName) }
+                return .success(try body(fields, known, known?.op ?? Op(rawValue: scanner.decodeString(value))))
             } catch {
                 var error = error
                 error.requestID = id

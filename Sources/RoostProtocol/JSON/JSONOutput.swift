@@ -5,6 +5,43 @@ import NIOCore
 enum JSONOutput {
     /// Writes `bytes` (well-formed UTF-8) as a quoted JSON string, escaping `"`, `\` and control characters.
     static func writeQuoted(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
+        writeQuoted(prefix: "", bytes, suffix: "", into: &buffer)
+    }
+
+    /// Writes `prefix`, `bytes` quoted, `suffix`, then `tail` as it is: in one write to the buffer when
+    /// nothing needs escaping (the usual case, and the one on the per-subscriber path).
+    static func writeQuoted(
+        prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString,
+        tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into buffer: inout ByteBuffer
+    ) {
+        guard bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount + 2 + tail.count
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+                var index = copy(prefix, into: output, at: 0)
+                output[index] = UInt8(ascii: "\"")
+                UnsafeMutableRawBufferPointer(rebasing: output[(index + 1)...]).copyMemory(from: bytes)
+                index += bytes.count + 1
+                output[index] = UInt8(ascii: "\"")
+                index = copy(suffix, into: output, at: index + 1)
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: tail)
+                return index + tail.count
+            }
+            return
+        }
+        buffer.writeStaticString(prefix)
+        writeEscaped(bytes, into: &buffer)
+        buffer.writeStaticString(suffix)
+        buffer.writeBytes(tail)
+    }
+
+    /// Copies a literal into `output` at `index`; returns the index after it.
+    private static func copy(_ literal: StaticString, into output: UnsafeMutableRawBufferPointer, at index: Int) -> Int {
+        UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(
+            from: UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+        return index + literal.utf8CodeUnitCount
+    }
+
+    private static func writeEscaped(_ bytes: UnsafeRawBufferPointer, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(ascii: "\""))
         var runStart = 0
         for index in 0..<bytes.count {
@@ -37,31 +74,40 @@ enum JSONOutput {
 
     /// Writes a Swift string as a quoted JSON string.
     static func writeQuoted(_ string: String, into buffer: inout ByteBuffer) {
+        writeQuoted(prefix: "", string, suffix: "", into: &buffer)
+    }
+
+    /// Writes `prefix`, a Swift string quoted, `suffix`, then `tail` as it is.
+    static func writeQuoted(
+        prefix: StaticString, _ string: String, suffix: StaticString,
+        tail: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0), into buffer: inout ByteBuffer
+    ) {
         var string = string
-        string.withUTF8 { writeQuoted(UnsafeRawBufferPointer($0), into: &buffer) }
+        string.withUTF8 { writeQuoted(prefix: prefix, UnsafeRawBufferPointer($0), suffix: suffix, tail: tail, into: &buffer) }
     }
 
-    /// Writes a decimal integer.
-    static func writeDecimal(_ value: Int64, into buffer: inout ByteBuffer) {
-        writeDecimal(magnitude: value.magnitude, negative: value < 0, into: &buffer)
+    /// Writes `prefix` then a decimal integer, in one write.
+    static func writeDecimal(prefix: StaticString = "", _ value: Int64, into buffer: inout ByteBuffer) {
+        writeDecimal(prefix: prefix, magnitude: value.magnitude, negative: value < 0, into: &buffer)
     }
 
-    /// Writes a decimal integer.
-    static func writeDecimal(_ value: UInt64, into buffer: inout ByteBuffer) {
-        writeDecimal(magnitude: value, negative: false, into: &buffer)
+    /// Writes `prefix` then a decimal integer, in one write.
+    static func writeDecimal(prefix: StaticString = "", _ value: UInt64, into buffer: inout ByteBuffer) {
+        writeDecimal(prefix: prefix, magnitude: value, negative: false, into: &buffer)
     }
 
-    private static func writeDecimal(magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
+    private static func writeDecimal(prefix: StaticString, magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
         var digits = 1
         var rest = magnitude
         while rest >= 10 {
             rest /= 10
             digits += 1
         }
-        let total = digits + (negative ? 1 : 0)
+        let total = prefix.utf8CodeUnitCount + digits + (negative ? 1 : 0)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { pointer in
+            let start = copy(prefix, into: pointer, at: 0)
             if negative {
-                pointer[0] = UInt8(ascii: "-")
+                pointer[start] = UInt8(ascii: "-")
             }
             var value = magnitude
             var index = total - 1
@@ -74,11 +120,26 @@ enum JSONOutput {
         }
     }
 
-    /// Writes `"name":` for a field after the first (with its leading comma).
-    static func writeField(_ name: StaticString, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: ","))
-        buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeStaticString(name)
-        buffer.writeStaticString("\":")
+    /// Writes `prefix`, `bytes` as they are, then `suffix`, in one write.
+    static func writeRaw(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+        let total = prefix.utf8CodeUnitCount + bytes.count + suffix.utf8CodeUnitCount
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+            let index = copy(prefix, into: output, at: 0)
+            UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: bytes)
+            return copy(suffix, into: output, at: index + bytes.count)
+        }
+    }
+
+    /// Writes `prefix`, `bytes` in base64 between quotes, then `suffix`, in one write.
+    static func writeQuotedBase64(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {
+        let encodedCount = Base64.encodedCount(bytes.count)
+        let total = prefix.utf8CodeUnitCount + encodedCount + 2 + suffix.utf8CodeUnitCount
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+            let index = copy(prefix, into: output, at: 0)
+            output[index] = UInt8(ascii: "\"")
+            Base64.encode(bytes, into: UnsafeMutableRawBufferPointer(rebasing: output[(index + 1)...]))
+            output[index + 1 + encodedCount] = UInt8(ascii: "\"")
+            return copy(suffix, into: output, at: index + 2 + encodedCount)
+        }
     }
 }

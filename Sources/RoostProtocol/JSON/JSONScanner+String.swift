@@ -6,6 +6,8 @@ extension JSONScanner {
         index += 1
         var escaped = false
         while index < bytes.count {
+            index = JSONScanner.skipPlainASCII(bytes, from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 index += 1
@@ -63,6 +65,26 @@ extension JSONScanner {
         return value
     }
 
+    /// Moves past bytes that need no attention inside a string (printable ASCII other than `"` and `\`),
+    /// eight at a time: payload strings are mostly such bytes. Returns the first index that needs a look.
+    @inline(__always)
+    static func skipPlainASCII(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        while bytes.count - index >= 8 {
+            let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // Per byte: below 0x20, equal to '"' (0x22) or '\' (0x5C), or non-ASCII. The classic
+            // "has a zero byte" test; false positives only past a true hit, where the byte loop takes over.
+            let control = (word &- ones &* 0x20) & ~word
+            let quote = ((word ^ (ones &* 0x22)) &- ones) & ~(word ^ (ones &* 0x22))
+            let backslash = ((word ^ (ones &* 0x5C)) &- ones) & ~(word ^ (ones &* 0x5C))
+            guard (control | quote | backslash | word) & highs == 0 else { break }
+            index += 8
+        }
+        return index
+    }
+
     static func hexValue(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
@@ -102,6 +124,10 @@ extension JSONScanner {
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         while index < bytes.count {
+            while bytes.count - index >= 8, bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             if bytes[index] < 0x80 {
                 index += 1
             } else {

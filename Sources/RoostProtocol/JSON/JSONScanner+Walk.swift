@@ -80,6 +80,8 @@ extension JSONScanner {
         var escaped = false
         index += 1
         while index < bytes.count {
+            index = JSONScanner.skipPlainASCII(bytes, from: index)
+            guard index < bytes.count else { break }
             switch bytes[index] {
             case UInt8(ascii: "\""):
                 index += 1

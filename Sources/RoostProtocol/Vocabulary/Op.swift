@@ -44,19 +44,12 @@ public struct Op: RawRepresentable, Hashable, Sendable, CustomStringConvertible 
 
     /// The binary encoding's op byte, or `nil` for an op this version does not know.
     public var binaryCode: UInt8? {
-        Op.binaryTable.first { $0.op == self }?.code
+        KnownOp(self)?.rawValue
     }
 
     /// The op for a binary op byte; an unknown byte gives an op named `"0x.."` that no codec accepts.
     public init(binaryCode: UInt8) {
-        self = Op.binaryTable.first { $0.code == binaryCode }?.op
-            ?? Op(rawValue: "0x" + String(binaryCode, radix: 16))
+        // Client ops are 0x01-0x7F, server ops 0x81-0xFF (Docs/protocol.md, "Binary encoding").
+        self = KnownOp(rawValue: binaryCode)?.op ?? Op(rawValue: "0x" + String(binaryCode, radix: 16))
     }
-
-    /// Client ops are 0x01-0x7F, server ops 0x81-0xFF; documented in Docs/protocol.md ("Binary encoding").
-    static let binaryTable: [(op: Op, code: UInt8)] = [
-        (.publish, 0x01), (.publishBatch, 0x02), (.subscribe, 0x03), (.unsubscribe, 0x04),
-        (.ack, 0x05), (.nack, 0x06), (.credit, 0x07),
-        (.ok, 0x81), (.message, 0x82), (.messages, 0x83), (.caughtUp, 0x84), (.error, 0x85),
-    ]
 }

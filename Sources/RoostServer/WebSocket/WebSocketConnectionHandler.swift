@@ -34,6 +34,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var silentTicks: Int64 = 0
     private var closeCode: WebSocketErrorCode?
     private var draining = false
+    private var readingPaused = false
 
     init(
         configuration: ServerConfiguration,
@@ -170,6 +171,13 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
+    func setReadingPaused(_ paused: Bool) {
+        guard let context = self.context, paused != self.readingPaused else { return }
+        self.readingPaused = paused
+        try? context.channel.syncOptions?.setOption(.autoRead, value: !paused)
+        if !paused { context.read() }
+    }
+
     // MARK: Private
 
     private func drain(context: ChannelHandlerContext) {
@@ -185,7 +193,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     private func keepaliveTick() {
         guard case .open = self.state, let context = self.context else { return }
-        if self.sawInbound {
+        if self.sawInbound || self.readingPaused {
             self.sawInbound = false
             self.silentTicks = 0
             return
@@ -222,6 +230,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         context.writeAndFlush(self.wrapOutboundOut(frame)).whenComplete { _ in
+            loopBound.value.close(promise: nil)
+        }
+        // A peer that does not read may never let the write complete: close anyway after the close timeout.
+        self.closeTimer?.cancel()
+        self.closeTimer = context.eventLoop.scheduleTask(in: self.configuration.closeTimeout) {
             loopBound.value.close(promise: nil)
         }
     }

@@ -68,6 +68,19 @@ public final class WebSocketSession: Sendable {
         self.connection.value?.initiateClose(code: code, reason: reason)
     }
 
+    /// Stops (true) or resumes (false) reading from the socket: inbound back pressure. The broker pauses a
+    /// connection whose publishes wait for storage beyond its in-flight limit, so a fast publisher cannot make
+    /// server memory grow; TCP flow control then slows the publisher down. Messages already read from the socket
+    /// when reading stops are still delivered. The idle timeout does not run while paused (the peer's pongs cannot
+    /// be read).
+    public func setReadingPaused(_ paused: Bool) {
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.connection.value?.setReadingPaused(paused) }
+            return
+        }
+        self.connection.value?.setReadingPaused(paused)
+    }
+
     /// Drops the reference to the connection once it is gone, so the two do not keep each other alive.
     func detach() {
         self.connection.value = nil

@@ -79,8 +79,12 @@ public struct RecordBatchHeader: Sendable, Hashable {
         case 1: codec = .lz4
         default: throw LogError.corrupt("unknown batch attributes \(attributes)")
         }
-        guard Int(length) >= Self.size, count >= 1, baseOffset >= 0, maxTimestamp >= baseTimestamp,
-            codec == .lz4 || Int(recordsLength) == Int(length) - Self.size
+        // Bounds that keep arithmetic and allocations sane even for a crafted file whose checksum matches:
+        // LZ4 expands at most 255x, offsets never overflow.
+        let partLength = Int(length) - Self.size
+        guard partLength >= 0, count >= 1, baseOffset >= 0, baseOffset <= Int64.max - Int64(count),
+            maxTimestamp >= baseTimestamp,
+            codec == .lz4 ? Int(recordsLength) <= partLength * 255 : Int(recordsLength) == partLength
         else { throw LogError.corrupt("inconsistent batch header at offset \(baseOffset)") }
         return RecordBatchHeader(
             batchLength: Int(length), checksum: checksum, codec: codec, baseOffset: baseOffset,

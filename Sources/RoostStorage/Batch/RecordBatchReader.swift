@@ -59,6 +59,7 @@ enum RecordBatchReader {
                     let timestampDelta = Varint.read(bytes, at: &i),
                     let keyLength = Varint.read(bytes, at: &i), keyLength >= -1, keyLength <= bytes.count - i
                 else { return false }
+                guard offsetDelta >= 0, offsetDelta < Int64(header.recordCount) else { return false }
                 let keyStart = i
                 if keyLength > 0 { i += Int(keyLength) }
                 guard let headerCount = Varint.read(bytes, at: &i), headerCount >= 0, headerCount <= bytes.count - i
@@ -81,7 +82,7 @@ enum RecordBatchReader {
                 let key = keyLength >= 0 ? part.getSlice(at: part.readerIndex + keyStart, length: Int(keyLength)) : nil
                 let value = part.getSlice(at: part.readerIndex + valueStart, length: Int(valueLength))!
                 records.append(StoredRecord(
-                    offset: offset, timestamp: header.baseTimestamp + timestampDelta, key: key, headers: headers, value: value))
+                    offset: offset, timestamp: header.baseTimestamp &+ timestampDelta, key: key, headers: headers, value: value))
                 added += 1
                 budget -= Int(valueLength) + max(Int(keyLength), 0)
                 if added >= maxRecords || budget <= 0 { return true }

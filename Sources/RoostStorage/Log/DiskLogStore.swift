@@ -13,6 +13,7 @@ public final class DiskLogStore: LogStore {
     struct State {
         var logs: [String: DiskTopicLog] = [:]
         var closed = false
+        var deletions = 0
     }
 
     /// The data directory.
@@ -25,6 +26,8 @@ public final class DiskLogStore: LogStore {
     private let clock: any WallClock
     private let logger: Logger
     private let state: NIOLockedValueBox<State>
+    /// Held (flock) from open to close.
+    private let lock: LogFile
 
     /// Opens (creating it if needed) the store in `directory` and recovers every topic log in it.
     /// Throws `LogError` (`io`, `corrupt` for an unreadable `config.json`, `invalidConfiguration`).
@@ -34,6 +37,13 @@ public final class DiskLogStore: LogStore {
     ) throws {
         try defaultConfiguration.validate()
         try FileSystem.makeDirectories(directory)
+        let lock = try LogFile(path: directory + "/" + LogFileNames.lockFile, create: true)
+        do {
+            try lock.lockExclusively()
+        } catch let error as LogError {
+            throw LogError(code: .io, message: "\(directory) is in use by another store: \(error.message)", errno: error.errno)
+        }
+        self.lock = lock
         self.directory = directory
         self.defaultConfiguration = defaultConfiguration
         self.clock = clock
@@ -42,6 +52,10 @@ public final class DiskLogStore: LogStore {
         let clean = FileSystem.exists(marker)
         var logs: [String: DiskTopicLog] = [:]
         var reports: [RecoveryReport.LogRecovery] = []
+        for name in try FileSystem.list(directory) where name.hasPrefix(Self.deletingPrefix) {
+            let path = directory + "/" + name
+            if FileSystem.isDirectory(path) { try FileSystem.removeTree(path) } else { try FileSystem.remove(path) }
+        }
         for name in try FileSystem.list(directory).sorted()
         where LogFileNames.isValidTopicName(name) && FileSystem.isDirectory(directory + "/" + name) {
             let topicDirectory = directory + "/" + name
@@ -99,15 +113,27 @@ public final class DiskLogStore: LogStore {
     }
 
     public func deleteLog(named name: String) throws {
-        try state.withLockedValue { s in
+        // Under the lock the name is freed and the directory moved aside, so that a `createLog` of the same
+        // name right after gets a fresh directory; waiting for the writer and removing the files happen
+        // outside it, because append completions running on the writer may call into the store.
+        let (log, doomed) = try state.withLockedValue { s -> (DiskTopicLog, String) in
             guard let log = s.logs.removeValue(forKey: name) else {
                 throw LogError(code: .notFound, message: "no log named '\(name)'")
             }
-            log.abandon()
-            try FileSystem.removeTree(log.directory)
+            log.refuseAppends()
+            s.deletions += 1
+            let doomed = directory + "/" + Self.deletingPrefix + "\(s.deletions)-" + name
+            try FileSystem.rename(log.directory, to: doomed)
             try FileSystem.syncDirectory(directory)
+            return (log, doomed)
         }
+        log.abandon()
+        try FileSystem.removeTree(doomed)
     }
+
+    /// Directories being deleted are renamed with this prefix (never a valid topic name); leftovers of
+    /// a crash are removed on open.
+    static let deletingPrefix = ".deleting-"
 
     @discardableResult
     public func enforceRetention() throws -> Int {
@@ -134,5 +160,6 @@ public final class DiskLogStore: LogStore {
         // Only a fully flushed store may skip the recovery scan next time.
         let marker = directory + "/" + LogFileNames.cleanShutdownMarker
         try FileSystem.writeAtomically([], to: marker, directory: directory)
+        lock.unlock()
     }
 }

@@ -68,7 +68,8 @@ extension DiskTopicLog {
     func process(_ items: [PendingAppend]) {
         let w = writer
         let configuration = self.configuration
-        if let failure = pending.withLockedValue({ $0.failure }) {
+        let (failure, abandoned) = pending.withLockedValue { ($0.failure, $0.abandoned) }
+        if let failure = failure ?? (abandoned ? LogError(code: .closed, message: "log '\(name)' was deleted") : nil) {
             for item in items { item.completion(.failure(failure)) }
             return
         }
@@ -86,17 +87,13 @@ extension DiskTopicLog {
                     count += items[j].records.count
                     j += 1
                 }
-                if w.out.readableBytes >= configuration.maxBatchBytes { try commit(configuration) }
+                if w.buffer.out.readableBytes >= configuration.maxBatchBytes { try commit(configuration) }
                 if needsRoll(configuration, incoming: groupBytes, count: count, now: now) {
                     try commit(configuration)
                     try roll(configuration)
                 }
-                let start = w.out.writerIndex - w.out.readerIndex
-                w.encoder.begin(into: &w.out, codec: configuration.compression, baseOffset: w.nextOffset, timestamp: now)
-                for k in i..<j {
-                    for record in items[k].records { w.encoder.add(record, timestamp: now, into: &w.out) }
-                }
-                let header = try w.encoder.finish(into: &w.out)
+                let (header, start) = try w.buffer.encodeBatch(
+                    items[i..<j], codec: configuration.compression, baseOffset: w.nextOffset, timestamp: now)
                 var offset = w.nextOffset
                 for k in i..<j {
                     w.completions.append((items[k], AppendResult(baseOffset: offset, count: items[k].records.count, timestamp: now, durable: durable)))
@@ -117,7 +114,7 @@ extension DiskTopicLog {
             let owed = w.completions
             w.completions = []
             w.batches = []
-            w.out.clear()
+            w.buffer.clear()
             w.nextOffset = w.segment.snapshot.nextOffset
             for (item, _) in owed { item.completion(.failure(failure)) }
             for item in items[i...] { item.completion(.failure(failure)) }
@@ -126,7 +123,7 @@ extension DiskTopicLog {
 
     private func needsRoll(_ configuration: LogConfiguration, incoming: Int, count: Int, now: Int64) -> Bool {
         let w = writer
-        let size = w.position + w.out.readableBytes
+        let size = w.position + w.buffer.out.readableBytes
         guard size > 0 else { return false }
         if size + incoming > configuration.segmentBytes { return true }
         if w.nextOffset + Int64(count) - w.segment.baseOffset > Int64(UInt32.max) { return true }
@@ -138,9 +135,9 @@ extension DiskTopicLog {
     /// callers and wakes tail readers. A failed write or sync cuts the file back and fails the log.
     func commit(_ configuration: LogConfiguration) throws {
         let w = writer
-        guard w.out.readableBytes > 0 else { return }
+        guard w.buffer.out.readableBytes > 0 else { return }
         do {
-            try w.segment.file.write(w.out, at: w.position)
+            try w.segment.file.write(w.buffer.out, at: w.position)
             if configuration.fsync == .always {
                 try w.segment.file.sync()
                 metrics.fsyncs.increment()
@@ -153,9 +150,9 @@ extension DiskTopicLog {
             pending.withLockedValue { $0.failure = failure }
             throw failure
         }
-        w.position += w.out.readableBytes
-        metrics.bytes.increment(by: w.out.readableBytes)
-        w.out.clear()
+        w.position += w.buffer.out.readableBytes
+        metrics.bytes.increment(by: w.buffer.out.readableBytes)
+        w.buffer.clear()
         w.segment.published(w.batches)
         w.batches.removeAll(keepingCapacity: true)
         let end = w.nextOffset
@@ -189,6 +186,7 @@ extension DiskTopicLog {
     /// Seals the active segment (indexes written and synced) and starts a new one at `nextOffset`.
     private func roll(_ configuration: LogConfiguration) throws {
         let w = writer
+        if pending.withLockedValue({ $0.abandoned }) { throw LogError(code: .closed, message: "log '\(name)' was deleted") }
         try w.segment.writeIndexes(final: true)
         let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
             indexIntervalBytes: configuration.indexIntervalBytes, create: true)

@@ -32,10 +32,19 @@ extension DiskTopicLog {
         try result.get()
     }
 
+    /// Stops accepting appends and keeps the writer from creating files (the log is being deleted).
+    func refuseAppends() {
+        pending.withLockedValue { p in
+            p.closed = true
+            p.abandoned = true
+        }
+    }
+
     /// Closes without writing anything more (the log is being deleted): queued appends fail.
     func abandon() {
         let items = pending.withLockedValue { p -> [PendingAppend] in
             p.closed = true
+            p.abandoned = true
             defer { p.items = []; p.bytes = 0 }
             return p.items
         }

@@ -71,14 +71,14 @@ public final class DiskTopicLog: TopicLog {
         }
         guard offset < end, maxRecords > 0 else { return ReadResult(records: [], nextOffset: offset) }
         var records: [StoredRecord] = []
-        records.reserveCapacity(min(maxRecords, Int(end - offset)))
+        records.reserveCapacity(min(maxRecords, Int(end - offset), 16_384))
         var budget = max(maxBytes, 1)
         var next = offset
         var i = Self.segmentIndex(containing: offset, in: segments)
         while i < segments.count, next < end, records.count < maxRecords, budget > 0 {
             let segment = segments[i]
             let limit = segment.snapshot.size
-            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 8 << 20))
+            let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 1 << 20))
             let stop = try scanner.scan(from: segment.startPosition(for: next), limit: limit) { header, buffer, index, _ in
                 guard header.baseOffset < end else { return false }
                 guard header.nextOffset > next else { return true }
@@ -111,7 +111,17 @@ public final class DiskTopicLog: TopicLog {
 
     public func offset(forTimestamp timestamp: Int64) throws -> Int64 {
         let (segments, end) = state.withLockedValue { ($0.segments, $0.endOffset) }
-        guard let segment = segments.first(where: { $0.snapshot.maxTimestamp >= timestamp }) else { return end }
+        // Timestamps never decrease along offsets, so segments' newest timestamps are sorted: binary search
+        // for the first segment holding one `>= timestamp`. Only the active segment can be empty; it
+        // sorts last (as if infinitely new) and a scan of it finds nothing.
+        var low = 0, high = segments.count
+        while low < high {
+            let mid = (low + high) / 2
+            let newest = segments[mid].snapshot.maxTimestamp
+            if newest != Int64.min && newest < timestamp { low = mid + 1 } else { high = mid }
+        }
+        guard low < segments.count else { return end }
+        let segment = segments[low]
         let limit = segment.snapshot.size
         var found: Int64?
         let scanner = SegmentScanner(file: segment.file, chunkSize: 64 << 10)

@@ -13,9 +13,8 @@ final class LogWriter: @unchecked Sendable {
     var nextOffset: Int64
     /// Timestamps handed out are never below this (non-decreasing along offsets).
     var lastTimestamp: Int64
-    var encoder = RecordBatchWriter()
-    /// Reused output buffer holding the batches of one write.
-    var out = ByteBufferAllocator().buffer(capacity: 1 << 20)
+    /// The batches of the next write, and their encoder.
+    var buffer = WriteBuffer()
     /// Batches in `out`, to publish after the write.
     var batches: [Segment.BatchLocation] = []
     /// Completions owed once `out` is written (and synced under `always`).
@@ -31,4 +30,28 @@ final class LogWriter: @unchecked Sendable {
         self.nextOffset = nextOffset
         self.lastTimestamp = lastTimestamp
     }
+}
+
+/// The bytes of the next write and the encoder that fills them, in one struct so that encoding a batch is
+/// one access to the writer's storage rather than two per record (class properties are checked for
+/// exclusive access at run time; a struct's own members are not).
+struct WriteBuffer {
+    private var encoder = RecordBatchWriter()
+    /// Batches encoded and not yet written.
+    private(set) var out = ByteBufferAllocator().buffer(capacity: 1 << 20)
+
+    /// Encodes the records of `appends` as one batch; returns its header and where it starts in `out`.
+    mutating func encodeBatch(
+        _ appends: ArraySlice<PendingAppend>, codec: CompressionCodec, baseOffset: Int64, timestamp: Int64
+    ) throws -> (RecordBatchHeader, Int) {
+        let start = out.readableBytes
+        encoder.begin(into: &out, codec: codec, baseOffset: baseOffset, timestamp: timestamp)
+        for append in appends {
+            for record in append.records { encoder.add(record, timestamp: timestamp, into: &out) }
+        }
+        return (try encoder.finish(into: &out), start)
+    }
+
+    /// Forgets the encoded batches (after a write, or when it failed), keeping the capacity.
+    mutating func clear() { out.clear() }
 }

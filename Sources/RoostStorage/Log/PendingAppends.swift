@@ -19,6 +19,8 @@ struct PendingAppends {
     /// Whether a drain is scheduled on (or running on) the writer queue.
     var draining = false
     var closed = false
+    /// The log is being deleted: the writer must not write or create files any more.
+    var abandoned = false
     /// Set after a failed write or fsync: the log refuses appends until reopened (a failed fsync may have
     /// dropped dirty pages, so retrying it cannot be trusted).
     var failure: LogError?

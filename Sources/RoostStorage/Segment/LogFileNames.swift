@@ -15,6 +15,8 @@ public enum LogFileNames {
     public static let configFile = "config.json"
     /// Written in the store directory on clean close, removed on open.
     public static let cleanShutdownMarker = ".clean-shutdown"
+    /// Held with an exclusive `flock` while a store is open, so two processes never open one directory.
+    public static let lockFile = ".lock"
 
     /// The 20-digit file stem of the segment starting at `baseOffset`.
     public static func stem(baseOffset: Int64) -> String {

@@ -42,10 +42,25 @@ async def wait_for_close(url):
             print("closed", closed.rcvd.code if closed.rcvd else None)
 
 
+async def idle(url, count):
+    """Opens `count` connections, 50 at a time, and holds them until the server closes them."""
+    connections = []
+    while len(connections) < count:
+        batch = min(50, count - len(connections))
+        connections += await asyncio.gather(*(websockets.connect(url) for _ in range(batch)))
+    for ws in connections:
+        await ws.wait_closed()
+    print("closed", len(connections))
+
+
 async def main():
     scenario, url = sys.argv[1], sys.argv[2]
-    scenarios = {"echo": echo, "wait_for_close": wait_for_close}
-    await asyncio.wait_for(scenarios[scenario](url), timeout=30)
+    scenarios = {
+        "echo": echo,
+        "wait_for_close": wait_for_close,
+        "idle": lambda url: idle(url, int(sys.argv[3])),
+    }
+    await asyncio.wait_for(scenarios[scenario](url), timeout=120)
 
 
 if __name__ == "__main__":

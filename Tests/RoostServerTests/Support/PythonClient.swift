@@ -13,10 +13,10 @@ enum PythonClient {
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Scripts/ws_client.py")
 
-    static func run(scenario: String, port: Int) async throws -> Result {
+    static func run(scenario: String, port: Int, arguments: [String] = []) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, scenario, "ws://127.0.0.1:\(port)/v1/ws"]
+        process.arguments = ["python3", script.path, scenario, "ws://127.0.0.1:\(port)/v1/ws"] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

@@ -7,24 +7,29 @@ import NIOPosix
 final class RawClient {
     let channel: any Channel
     private var iterator: AsyncStream<ByteBuffer>.AsyncIterator
+    /// The client channel's writability changes, in order.
+    var writability: AsyncStream<Bool>.AsyncIterator
     private var pending = ByteBuffer()
 
-    private init(channel: any Channel, stream: AsyncStream<ByteBuffer>) {
+    private init(channel: any Channel, stream: AsyncStream<ByteBuffer>, writability: AsyncStream<Bool>) {
         self.channel = channel
         self.iterator = stream.makeAsyncIterator()
+        self.writability = writability.makeAsyncIterator()
     }
 
     static func connect(port: Int) async throws -> RawClient {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        let (writability, writabilityContinuation) = AsyncStream<Bool>.makeStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation: continuation))
+                    try channel.pipeline.syncOperations.addHandler(
+                        StreamingHandler(continuation: continuation, writability: writabilityContinuation))
                 }
             }
             .connect(host: "127.0.0.1", port: port)
             .get()
-        return RawClient(channel: channel, stream: stream)
+        return RawClient(channel: channel, stream: stream, writability: writability)
     }
 
     /// Connects and completes a valid WebSocket handshake; returns the client and the 101 response head.
@@ -104,9 +109,16 @@ final class RawClient {
 private final class StreamingHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let continuation: AsyncStream<ByteBuffer>.Continuation
+    let writability: AsyncStream<Bool>.Continuation
 
-    init(continuation: AsyncStream<ByteBuffer>.Continuation) {
+    init(continuation: AsyncStream<ByteBuffer>.Continuation, writability: AsyncStream<Bool>.Continuation) {
         self.continuation = continuation
+        self.writability = writability
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.writability.yield(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -115,6 +127,7 @@ private final class StreamingHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.continuation.finish()
+        self.writability.finish()
         context.fireChannelInactive()
     }
 

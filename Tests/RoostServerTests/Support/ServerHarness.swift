@@ -11,6 +11,7 @@ enum SessionEvent: Sendable, Equatable {
     case opened(String)
     case writability(Bool)
     case floodStopped
+    case paused
     case draining
     case closed(UInt16?)
 }
@@ -39,6 +40,9 @@ final class EchoSessionHandler: WebSocketSessionHandler {
                 sent += 2 * chunk.readableBytes
             }
             self.events.yield(.floodStopped)
+        case "pause":
+            session.setReadingPaused(true)
+            self.events.yield(.paused)
         case "abuse":
             for _ in 0..<4096 { session.send(chunk, asText: false) }
         default:
@@ -65,6 +69,8 @@ struct ServerHarness {
     let server: RoostServer
     let port: Int
     let registry: PrometheusCollectorRegistry
+    /// Every session opened so far, in order.
+    let sessions: NIOLockedValueBox<[WebSocketSession]>
     private(set) var events: AsyncStream<SessionEvent>.AsyncIterator
 
     static func start(
@@ -77,15 +83,20 @@ struct ServerHarness {
         configure(&configuration)
         let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
         let registry = PrometheusCollectorRegistry()
+        let sessions = NIOLockedValueBox<[WebSocketSession]>([])
         var logger = Logger(label: "roost.server.test")
         logger.logLevel = .warning
         let server = RoostServer(
             configuration: configuration, metricsRegistry: registry, router: router,
             readiness: { ready.withLockedValue { $0 } }, logger: logger
-        ) { _ in EchoSessionHandler(events: continuation) }
+        ) { session in
+            sessions.withLockedValue { $0.append(session) }
+            return EchoSessionHandler(events: continuation)
+        }
         try await server.start()
         let port = try #require(server.localAddress?.port)
-        return ServerHarness(server: server, port: port, registry: registry, events: stream.makeAsyncIterator())
+        return ServerHarness(
+            server: server, port: port, registry: registry, sessions: sessions, events: stream.makeAsyncIterator())
     }
 
     /// The next session event, skipping none.

@@ -1,0 +1,113 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import NIOWebSocket
+import Prometheus
+import Testing
+
+@testable import RoostServer
+
+/// The connection handler's timers on an embedded event loop, whose clock the test advances: no sockets, no waits.
+@Suite struct WebSocketConnectionHandlerTests {
+    private final class Silent: WebSocketSessionHandler {
+        let closedCode: NIOLockedValueBox<UInt16?>
+        init(closedCode: NIOLockedValueBox<UInt16?>) { self.closedCode = closedCode }
+        func received(message: ByteBuffer, isText: Bool, session: WebSocketSession) {}
+        func closed(session: WebSocketSession, code: WebSocketErrorCode?) {
+            self.closedCode.withLockedValue { $0 = code.map { UInt16(webSocketErrorCode: $0) } }
+        }
+    }
+
+    /// Holds every write forever: a peer whose receive window stays closed.
+    private final class StalledWrites: ChannelOutboundHandler {
+        typealias OutboundIn = Any
+        var held: [EventLoopPromise<Void>?] = []
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            self.held.append(promise)
+        }
+        func flush(context: ChannelHandlerContext) {}
+    }
+
+    private struct Fixture {
+        let loop = EmbeddedEventLoop()
+        let channel: EmbeddedChannel
+        let session: WebSocketSession
+        let closedCode = NIOLockedValueBox<UInt16?>(nil)
+
+        init(_ configuration: ServerConfiguration, stalledPeer: Bool = false) throws {
+            self.channel = EmbeddedChannel(loop: self.loop)
+            if stalledPeer { try self.channel.pipeline.syncOperations.addHandler(StalledWrites()) }
+            try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+            let captured = NIOLockedValueBox<WebSocketSession?>(nil)
+            let closedCode = self.closedCode
+            let handler = WebSocketConnectionHandler(
+                configuration: configuration, subprotocol: .json, sessionID: 1,
+                sessionFactory: { session in
+                    captured.withLockedValue { $0 = session }
+                    return Silent(closedCode: closedCode)
+                },
+                metrics: TransportMetrics(factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())))
+            try self.channel.pipeline.syncOperations.addHandler(handler)
+            self.session = try #require(captured.withLockedValue { $0 })
+        }
+
+        func nextFrame() throws -> WebSocketFrame? {
+            try self.channel.readOutbound(as: WebSocketFrame.self)
+        }
+    }
+
+    @Test func aCloseTheServerStartsEndsTCPAfterTheCloseTimeoutWhenThePeerNeverAnswers() throws {
+        var configuration = ServerConfiguration()
+        configuration.closeTimeout = .seconds(5)
+        let fixture = try Fixture(configuration)
+        fixture.session.close(code: .policyViolation, reason: "go away")
+        let close = try #require(try fixture.nextFrame())
+        #expect(close.opcode == .connectionClose)
+        #expect(close.data.getWebSocketErrorCode(at: close.data.readerIndex) == .policyViolation)
+        #expect(String(buffer: close.data.getSlice(at: close.data.readerIndex + 2, length: close.data.readableBytes - 2)!) == "go away")
+        // Sends after the close frame are dropped.
+        fixture.session.send(ByteBuffer(string: "late"))
+        #expect(try fixture.nextFrame() == nil)
+        fixture.loop.advanceTime(by: .seconds(4))
+        #expect(fixture.channel.isActive)
+        fixture.loop.advanceTime(by: .seconds(1))
+        #expect(!fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1008)
+    }
+
+    @Test func pingsWhenIdleAndClosesWith1001WhenNothingComesBack() throws {
+        var configuration = ServerConfiguration()
+        configuration.pingInterval = .seconds(10)
+        configuration.idleTimeout = .seconds(30)
+        let fixture = try Fixture(configuration)
+        fixture.loop.advanceTime(by: .seconds(10))
+        #expect(try fixture.nextFrame()?.opcode == .ping)
+        // Any inbound frame counts as life and resets the idle clock.
+        var pong = ByteBuffer()
+        pong.webSocketMask([1, 2, 3, 4])
+        try fixture.channel.writeInbound(WebSocketFrame(fin: true, opcode: .pong, maskKey: [1, 2, 3, 4], data: pong))
+        fixture.loop.advanceTime(by: .seconds(10))
+        #expect(try fixture.nextFrame() == nil)
+        fixture.loop.advanceTime(by: .seconds(20))
+        #expect(try fixture.nextFrame()?.opcode == .ping)
+        #expect(try fixture.nextFrame()?.opcode == .ping)
+        #expect(fixture.channel.isActive)
+        fixture.loop.advanceTime(by: .seconds(10))
+        let close = try #require(try fixture.nextFrame())
+        #expect(close.opcode == .connectionClose)
+        #expect(!fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1001)
+    }
+
+    @Test func aViolationFromAPeerThatDoesNotReadStillEndsTCPAfterTheCloseTimeout() throws {
+        var configuration = ServerConfiguration()
+        configuration.closeTimeout = .seconds(5)
+        let fixture = try Fixture(configuration, stalledPeer: true)
+        // An unmasked frame: the close frame (1002) is written but the write never completes.
+        try fixture.channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "x")))
+        #expect(fixture.channel.isActive)
+        fixture.loop.advanceTime(by: .seconds(5))
+        #expect(!fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1002)
+    }
+}
