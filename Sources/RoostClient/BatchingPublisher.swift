@@ -22,6 +22,9 @@ public final class BatchingPublisher: Sendable {
     public let topic: String
     /// Most unconfirmed messages at once.
     public let window: Int
+    /// A publisher that waits for room resumes once this many confirms freed the window (a quarter of it),
+    /// so that it then queues a burst that is written with one flush, instead of waking per confirm.
+    private var refill: Int { max(1, window / 4) }
     private let onConfirm: (@Sendable (Result<PublishConfirm, RoostClientError>) -> Void)?
 
     private let state = NIOLockedValueBox(State())
@@ -141,7 +144,7 @@ public final class BatchingPublisher: Sendable {
 
     private func completed(_ result: Result<PublishConfirm, RoostClientError>) {
         onConfirm?(result)
-        let (waiter, flushers) = state.withLockedValue { state -> (CheckedContinuation<Void, any Error>?, [CheckedContinuation<Void, any Error>]) in
+        let (waiter, flushers) = state.withLockedValue { state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) in
             state.inFlight -= 1
             switch result {
             case .success(let confirm):
@@ -150,12 +153,16 @@ public final class BatchingPublisher: Sendable {
             case .failure(let error):
                 if state.failure == nil { state.failure = error }
             }
-            let waiter = state.waiters.isEmpty ? nil : state.waiters.removeFirst().1
+            var waiters: [CheckedContinuation<Void, any Error>] = []
+            if !state.waiters.isEmpty && (state.inFlight <= window - refill || state.failure != nil) {
+                waiters = state.waiters.map(\.1)
+                state.waiters.removeAll()
+            }
             var flushers: [CheckedContinuation<Void, any Error>] = []
             if state.inFlight == 0 { swap(&flushers, &state.flushWaiters) }
-            return (waiter, flushers)
+            return (waiters, flushers)
         }
-        waiter?.resume()
+        for waiter in waiter { waiter.resume() }
         for flusher in flushers { flusher.resume() }
     }
 }

@@ -2,8 +2,9 @@ import NIOCore
 import NIOWebSocket
 
 /// The WebSocket layer of a client connection, after the upgrade: reassembles fragmented messages (up to
-/// a limit), answers pings, runs the close handshake, and masks every outbound frame as RFC 6455 requires
-/// of clients. Complete messages go to `onMessage` on the event loop, synchronously: no task hop.
+/// a limit), answers pings and runs the close handshake, masking the control frames it sends as RFC 6455
+/// requires of clients (data frames are framed and masked in the client's outbox and written raw).
+/// Complete messages go to `onMessage` on the event loop, synchronously: no task hop.
 final class ClientFrameHandler: ChannelInboundHandler {
     typealias InboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
@@ -98,15 +99,6 @@ final class ClientFrameHandler: ChannelInboundHandler {
         }
     }
 
-    /// Sends each buffer as one masked frame, then flushes once.
-    func send(_ messages: some Sequence<ByteBuffer>, opcode: WebSocketOpcode) {
-        guard let context, !closeSent else { return }
-        for message in messages {
-            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: opcode, maskKey: masks.next(), data: message)), promise: nil)
-        }
-        context.flush()
-    }
-
     /// Starts the close handshake; TCP closes when the broker answers (or after `timeout`).
     func initiateClose(code: WebSocketErrorCode, timeout: TimeAmount) {
         guard let context, !closeSent else { return }
@@ -151,6 +143,13 @@ struct MaskGenerator {
     }
 
     mutating func next() -> WebSocketMaskingKey {
+        let word = nextWord()
+        return [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
+                UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
+    }
+
+    /// The next key as a 32-bit value (its little-endian bytes are the key).
+    mutating func nextWord() -> UInt32 {
         let word: UInt32
         if let spare {
             word = spare
@@ -164,7 +163,6 @@ struct MaskGenerator {
             word = UInt32(truncatingIfNeeded: z)
             spare = UInt32(truncatingIfNeeded: z >> 32)
         }
-        return [UInt8(truncatingIfNeeded: word), UInt8(truncatingIfNeeded: word >> 8),
-                UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 24)]
+        return word
     }
 }

@@ -19,9 +19,15 @@ struct ClientState {
     var subscribeWaiters: [ObjectIdentifier: CheckedContinuation<Void, any Error>] = [:]
     /// Open subscriptions by the server's id on the current connection.
     var bySub: [String: SubscriptionCore] = [:]
-    /// Encoded frames waiting for the next flush on the event loop.
-    var outbox: [ByteBuffer] = []
+    /// Complete, masked WebSocket frames waiting for the next flush on the event loop: one buffer, so that
+    /// a flush is one write of many frames. While disconnected it holds frames of pending publishes only
+    /// and is rebuilt from `pending` when a connection is installed.
+    var outbox = ByteBuffer()
     var flushScheduled = false
+    /// Masking keys for outbound frames (see `MaskGenerator`).
+    var masks = MaskGenerator()
+    /// Reused for encoding one frame before it is masked onto the outbox.
+    var scratch = ByteBuffer()
     var observers: [UInt64: AsyncStream<ConnectionState>.Continuation] = [:]
     var nextObserver: UInt64 = 0
     var supervisor: Task<Void, Never>?
@@ -39,11 +45,25 @@ struct ClientState {
         for observer in observers.values { observer.yield(phase) }
     }
 
-    /// Queues `frame` for the current connection; returns the connection when a flush must be scheduled.
-    mutating func enqueue(_ frame: ByteBuffer) -> WebSocketConnection? {
-        guard let connection, phase == .connected else { return nil }
-        outbox.append(frame)
-        guard !flushScheduled else { return nil }
+    /// Encodes `frame`, masks it onto the outbox, and returns its framed bytes (a slice, kept by pending
+    /// publishes for resending after a reconnect).
+    mutating func append(_ frame: ClientFrame, codec: any FrameCodec) -> ByteBuffer {
+        scratch.clear()
+        codec.encode(frame, into: &scratch)
+        let start = outbox.writerIndex
+        WebSocketFraming.appendMaskedFrame(scratch, binary: codec.encoding == .binary, maskKey: masks.nextWord(), into: &outbox)
+        return outbox.getSlice(at: start, length: outbox.writerIndex - start) ?? ByteBuffer()
+    }
+
+    /// Appends already framed bytes (a pending publish being resent).
+    mutating func appendFramed(_ framed: ByteBuffer) {
+        var copy = framed
+        outbox.writeBuffer(&copy)
+    }
+
+    /// The connection to schedule a flush on, if connected and none is scheduled yet.
+    mutating func flushDue() -> WebSocketConnection? {
+        guard let connection, phase == .connected, !flushScheduled else { return nil }
         flushScheduled = true
         return connection
     }

@@ -52,7 +52,7 @@ extension RoostClient {
             state.subscriptions = [:]
             state.bySub = [:]
             state.observers = [:]
-            state.outbox = []
+            state.outbox = ByteBuffer()
             state.connection = nil
             state.supervisor = nil
             state.disconnects = nil
@@ -85,16 +85,14 @@ extension RoostClient {
         let installed = state.withLockedValue { state -> Bool in
             guard !state.isClosed, state.generation == generation, connection.channel.isActive else { return false }
             state.connection = connection
-            state.outbox.removeAll()
+            state.outbox = ByteBuffer()
             for id in state.pending.keys.sorted() {
-                if case .publish(_, _, let encoded, _) = state.pending[id] { state.outbox.append(encoded) }
+                if case .publish(_, _, let framed, _) = state.pending[id] { state.appendFramed(framed) }
             }
             for subscription in state.subscriptions.values {
                 let id = state.takeID()
-                var buffer = ByteBuffer()
-                codec.encode(.subscribe(subscription.resubscribeFrame(id: RequestID(id))), into: &buffer)
+                _ = state.append(.subscribe(subscription.resubscribeFrame(id: RequestID(id))), codec: codec)
                 state.pending[id] = .subscribe(subscription)
-                state.outbox.append(buffer)
             }
             state.flushScheduled = true
             state.transition(to: .connected)
@@ -123,7 +121,7 @@ extension RoostClient {
             }
             state.connection = nil
             state.bySub = [:]
-            state.outbox.removeAll()
+            state.outbox = ByteBuffer()
             state.flushScheduled = false
             // A subscribe in flight dies with the connection; the next connection sends a new one.
             state.pending = state.pending.filter { if case .subscribe = $0.value { false } else { true } }

@@ -19,10 +19,9 @@ extension RoostClient {
                     // While disconnected, the next connection subscribes everything in `subscriptions`.
                     guard state.phase == .connected else { return .queued(nil) }
                     let id = state.takeID()
-                    var buffer = ByteBuffer()
-                    codec.encode(.subscribe(options.frame(id: RequestID(id), from: nil)), into: &buffer)
+                    _ = state.append(.subscribe(options.frame(id: RequestID(id), from: nil)), codec: codec)
                     state.pending[id] = .subscribe(core)
-                    return .queued(state.enqueue(buffer))
+                    return .queued(state.flushDue())
                 }
                 switch outcome {
                 case .failed(let error): continuation.resume(throwing: error)
@@ -57,10 +56,9 @@ extension RoostClient {
                 state.subscriptions.removeValue(forKey: ObjectIdentifier(core))
                 guard let sub = core.sub, state.bySub.removeValue(forKey: sub) != nil, !state.isClosed, state.phase == .connected
                 else { return .none }
-                var buffer = ByteBuffer()
-                codec.encode(.unsubscribe(UnsubscribeFrame(id: RequestID(id), sub: sub)), into: &buffer)
+                _ = state.append(.unsubscribe(UnsubscribeFrame(id: RequestID(id), sub: sub)), codec: codec)
                 state.pending[id] = .simple(continuation)
-                return .some(state.enqueue(buffer))
+                return .some(state.flushDue())
             }
             switch connection {
             case .none: continuation.resume()

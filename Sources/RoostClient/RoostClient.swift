@@ -125,10 +125,9 @@ public final class RoostClient: Sendable {
             guard !state.isClosed else { return .failed(.closed) }
             if state.cancelled.remove(id) != nil { return .cancelled }
             guard state.pending.count < limit else { return .failed(.tooManyPending(limit)) }
-            var buffer = ByteBuffer()
-            codec.encode(frame, into: &buffer)
-            state.pending[id] = .publish(topic: topic, count: count, encoded: buffer, completion: completion)
-            return .queued(state.enqueue(buffer))
+            let framed = state.append(frame, codec: codec)
+            state.pending[id] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
+            return .queued(state.flushDue())
         }
         switch outcome {
         case .failed(let error): throw error
@@ -164,23 +163,30 @@ public final class RoostClient: Sendable {
     /// Queues a frame that is only meaningful on the current connection (ack, nack, credit); dropped when
     /// disconnected (the broker forgets the subscription then anyway).
     func sendOnCurrentConnection(_ frame: ClientFrame) {
-        var buffer = ByteBuffer()
-        codec.encode(frame, into: &buffer)
-        if let connection = state.withLockedValue({ $0.enqueue(buffer) }) { scheduleFlush(connection) }
+        let codec = self.codec
+        let connection = state.withLockedValue { state -> WebSocketConnection? in
+            guard state.connection != nil, state.phase == .connected else { return nil }
+            _ = state.append(frame, codec: codec)
+            return state.flushDue()
+        }
+        if let connection { scheduleFlush(connection) }
     }
 
     func scheduleFlush(_ connection: WebSocketConnection) {
         connection.eventLoop.execute { self.flushOutbox(connection) }
     }
 
-    /// Writes everything queued since the last flush, then flushes once. Runs on the connection's loop.
+    /// Writes everything queued since the last flush as one buffer, then flushes once. Runs on the
+    /// connection's loop.
     func flushOutbox(_ connection: WebSocketConnection) {
-        let frames = state.withLockedValue { state -> [ByteBuffer] in
+        let bytes = state.withLockedValue { state -> ByteBuffer? in
             state.flushScheduled = false
-            guard state.connection === connection else { return [] }
-            defer { state.outbox.removeAll(keepingCapacity: true) }
-            return state.outbox
+            guard state.connection === connection, state.outbox.readableBytes > 0 else { return nil }
+            let bytes = state.outbox
+            // A fresh buffer: slices of the old one are kept by pending publishes.
+            state.outbox = ByteBufferAllocator().buffer(capacity: max(4096, bytes.readableBytes))
+            return bytes
         }
-        if !frames.isEmpty { connection.sendOnLoop(frames) }
+        if let bytes { connection.writeRawOnLoop(CollectionOfOne(bytes)) }
     }
 }

@@ -49,20 +49,6 @@ package final class WebSocketConnection: Sendable {
             onReadComplete: onReadComplete)
     }
 
-    /// Sends each buffer as one WebSocket message and flushes once; call on ``eventLoop``.
-    func sendOnLoop(_ messages: [ByteBuffer]) {
-        handler.value.send(messages, opcode: encoding == .json ? .text : .binary)
-    }
-
-    /// Sends from any thread (one hop if not on the event loop).
-    func send(_ messages: [ByteBuffer]) {
-        if eventLoop.inEventLoop {
-            sendOnLoop(messages)
-        } else {
-            eventLoop.execute { self.sendOnLoop(messages) }
-        }
-    }
-
     /// Starts the close handshake (1000) and waits until TCP is closed.
     package func close() async {
         let handler = self.handler

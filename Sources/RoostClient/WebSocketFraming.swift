@@ -32,6 +32,43 @@ package enum WebSocketFraming {
         return (frame, start)
     }
 
+    /// Appends `payload` as one masked single-frame message (FIN, binary or text) to `out`, masking four
+    /// bytes at a time. `maskKey` is any 32-bit value; its little-endian bytes are the frame's masking key.
+    package static func appendMaskedFrame(_ payload: ByteBuffer, binary: Bool, maskKey: UInt32, into out: inout ByteBuffer) {
+        let length = payload.readableBytes
+        out.writeInteger(UInt8(0x80 | (binary ? 0x2 : 0x1)))
+        if length < 126 {
+            out.writeInteger(UInt8(0x80 | length))
+        } else if length <= 0xFFFF {
+            out.writeInteger(UInt8(0x80 | 126))
+            out.writeInteger(UInt16(length))
+        } else {
+            out.writeInteger(UInt8(0x80 | 127))
+            out.writeInteger(UInt64(length))
+        }
+        out.writeInteger(maskKey, endianness: .little)
+        guard length > 0 else { return }
+        // XOR on the in-memory representation: byte j of `memoryKey` is byte j of the key on any host.
+        let memoryKey = maskKey.littleEndian
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
+            payload.withUnsafeReadableBytes { source in
+                var i = 0
+                while i + 4 <= length {
+                    let word = source.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+                    destination.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
+                    i += 4
+                }
+                var shift = 0
+                while i < length {
+                    destination[i] = source[i] ^ UInt8(truncatingIfNeeded: maskKey >> UInt32(shift))
+                    shift += 8
+                    i += 1
+                }
+            }
+            return length
+        }
+    }
+
     /// Overwrites the payload bytes at `payloadOffset` (relative to the payload start) with `bytes`,
     /// masked as the frame's key requires.
     package static func patch(

@@ -38,6 +38,25 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func payloadsOfEveryFrameLengthFormArriveIntact() async throws {
+        let broker = FakeBroker()
+        let (server, port) = try await Self.start(broker)
+        let client = Self.client(port)
+        try await client.connect()
+        let sizes = [0, 1, 3, 120, 125, 126, 127, 65_535, 65_536, 300_001]
+        for size in sizes {
+            let payload = ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+            _ = try await client.publish(topic: "sizes", data: payload)
+        }
+        let stored = broker.messages("sizes")
+        #expect(stored.map(\.payload.readableBytes) == sizes)
+        for (message, size) in zip(stored, sizes) {
+            #expect(message.payload == ByteBuffer(bytes: (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
+        }
+        await client.close()
+        await server.shutdown()
+    }
+
     @Test func publishBatchConfirmsTheFirstOffsetAndCount() async throws {
         let broker = FakeBroker()
         let (server, port) = try await Self.start(broker)
