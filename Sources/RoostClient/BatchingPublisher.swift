@@ -25,6 +25,8 @@ public final class BatchingPublisher: Sendable {
     /// A publisher that waits for room resumes once this many confirms freed the window (a quarter of it),
     /// so that it then queues a burst that is written with one flush, instead of waking per confirm.
     private var refill: Int { max(1, window / 4) }
+    /// Publishes queued between two flushes at most; between them a deferred flush bounds the wait.
+    private var flushEvery: Int { max(1, window / 8) }
     private let onConfirm: (@Sendable (Result<PublishConfirm, RoostClientError>) -> Void)?
 
     private let state = NIOLockedValueBox(State())
@@ -37,6 +39,7 @@ public final class BatchingPublisher: Sendable {
         var waiters: [(UInt64, CheckedContinuation<Void, any Error>)] = []
         var flushWaiters: [CheckedContinuation<Void, any Error>] = []
         var nextWaiter: UInt64 = 0
+        var sinceFlush = 0
     }
 
     /// What a ``BatchingPublisher/flush()`` saw.
@@ -68,17 +71,25 @@ public final class BatchingPublisher: Sendable {
     /// Queues one message, suspending while the window is full. Throws the first failure of an earlier
     /// publish (once), `closed`, or `CancellationError` if cancelled while waiting for room.
     public func publish(_ message: OutgoingMessage) async throws {
+        var shouldFlush = true
         while true {
-            let admitted = try state.withLockedValue { state throws(RoostClientError) -> Bool in
+            let admitted = try state.withLockedValue { state throws(RoostClientError) -> Bool? in
                 if let failure = state.failure {
                     state.failure = nil
                     throw failure
                 }
-                guard state.inFlight < window else { return false }
+                guard state.inFlight < window else { return nil }
                 state.inFlight += 1
+                state.sinceFlush += 1
+                // Flush at the end of a burst: when the window fills, or every eighth of a window.
+                guard state.inFlight == window || state.sinceFlush >= flushEvery else { return false }
+                state.sinceFlush = 0
                 return true
             }
-            if admitted { break }
+            if let flushNow = admitted {
+                shouldFlush = flushNow
+                break
+            }
             try await waitForRoom()
         }
         let id = client.state.withLockedValue { $0.takeID() }
@@ -87,7 +98,7 @@ public final class BatchingPublisher: Sendable {
         do {
             try client.submitPublish(id: id, frame: frame, topic: topic, count: 1, completion: .callback { [self] result in
                 self.completed(result)
-            })
+            }, flushNow: shouldFlush)
         } catch {
             completed(.failure(error))
             throw error
@@ -101,6 +112,7 @@ public final class BatchingPublisher: Sendable {
 
     /// Waits until every queued message is confirmed; throws the first failure not yet reported.
     public func flush() async throws -> Summary {
+        client.flushSoon()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let ready = state.withLockedValue { state -> Bool in
                 guard state.inFlight > 0 else { return true }

@@ -19,11 +19,13 @@ struct ClientState {
     var subscribeWaiters: [ObjectIdentifier: CheckedContinuation<Void, any Error>] = [:]
     /// Open subscriptions by the server's id on the current connection.
     var bySub: [String: SubscriptionCore] = [:]
-    /// Complete, masked WebSocket frames waiting for the next flush on the event loop: one buffer, so that
-    /// a flush is one write of many frames. While disconnected it holds frames of pending publishes only
-    /// and is rebuilt from `pending` when a connection is installed.
-    var outbox = ByteBuffer()
+    /// Complete, masked WebSocket frames waiting for the next flush on the event loop, written together
+    /// (one `writev`) and flushed once. While disconnected it holds frames of pending publishes only and is
+    /// rebuilt from `pending` when a connection is installed.
+    var outbox: [ByteBuffer] = []
     var flushScheduled = false
+    /// A deferred flush is scheduled (for publishes queued without an immediate flush).
+    var deferredFlushScheduled = false
     /// Masking keys for outbound frames (see `MaskGenerator`).
     var masks = MaskGenerator()
     /// Reused for encoding one frame before it is masked onto the outbox.
@@ -45,20 +47,22 @@ struct ClientState {
         for observer in observers.values { observer.yield(phase) }
     }
 
-    /// Encodes `frame`, masks it onto the outbox, and returns its framed bytes (a slice, kept by pending
-    /// publishes for resending after a reconnect).
+    /// Encodes `frame`, frames and masks it, queues it on the outbox, and returns the framed bytes (kept by
+    /// pending publishes for resending after a reconnect).
     mutating func append(_ frame: ClientFrame, codec: any FrameCodec) -> ByteBuffer {
         scratch.clear()
         codec.encode(frame, into: &scratch)
-        let start = outbox.writerIndex
-        WebSocketFraming.appendMaskedFrame(scratch, binary: codec.encoding == .binary, maskKey: masks.nextWord(), into: &outbox)
-        return outbox.getSlice(at: start, length: outbox.writerIndex - start) ?? ByteBuffer()
+        var framed = ByteBufferAllocator().buffer(capacity: scratch.readableBytes + 14)
+        WebSocketFraming.appendMaskedFrame(scratch, binary: codec.encoding == .binary, maskKey: masks.nextWord(), into: &framed)
+        outbox.append(framed)
+        return framed
     }
 
-    /// Appends already framed bytes (a pending publish being resent).
-    mutating func appendFramed(_ framed: ByteBuffer) {
-        var copy = framed
-        outbox.writeBuffer(&copy)
+    /// The connection to schedule a deferred flush on, if connected and none is scheduled yet.
+    mutating func deferredFlushDue() -> WebSocketConnection? {
+        guard let connection, phase == .connected, !flushScheduled, !deferredFlushScheduled else { return nil }
+        deferredFlushScheduled = true
+        return connection
     }
 
     /// The connection to schedule a flush on, if connected and none is scheduled yet.

@@ -52,7 +52,7 @@ extension RoostClient {
             state.subscriptions = [:]
             state.bySub = [:]
             state.observers = [:]
-            state.outbox = ByteBuffer()
+            state.outbox = []
             state.connection = nil
             state.supervisor = nil
             state.disconnects = nil
@@ -85,9 +85,9 @@ extension RoostClient {
         let installed = state.withLockedValue { state -> Bool in
             guard !state.isClosed, state.generation == generation, connection.channel.isActive else { return false }
             state.connection = connection
-            state.outbox = ByteBuffer()
+            state.outbox = []
             for id in state.pending.keys.sorted() {
-                if case .publish(_, _, let framed, _) = state.pending[id] { state.appendFramed(framed) }
+                if case .publish(_, _, let framed, _) = state.pending[id] { state.outbox.append(framed) }
             }
             for subscription in state.subscriptions.values {
                 let id = state.takeID()
@@ -121,7 +121,7 @@ extension RoostClient {
             }
             state.connection = nil
             state.bySub = [:]
-            state.outbox = ByteBuffer()
+            state.outbox = []
             state.flushScheduled = false
             // A subscribe in flight dies with the connection; the next connection sends a new one.
             state.pending = state.pending.filter { if case .subscribe = $0.value { false } else { true } }

@@ -1,35 +1,20 @@
 import NIOCore
 import NIOWebSocket
 
-/// Builds complete client WebSocket frames by hand, for tools that encode a frame once and send it many
-/// times (`roost bench`). Production sends go through NIO's frame encoder instead.
+/// Builds complete, masked client WebSocket frames by hand: the client's outbox frames many publishes into
+/// one buffer this way (one write per flush), and `roost bench` encodes a frame once and sends it many
+/// times. Control frames (pong, close) still go through NIO's frame encoder.
 package enum WebSocketFraming {
-    /// A single-frame message: FIN, `opcode`, the mask bit and key, the length, and `payload` masked with
-    /// `maskKey`. `payloadStart` is where the payload begins in the returned buffer.
+    /// A single-frame message: FIN, the opcode, the mask bit and key, the length, and `payload` masked with
+    /// the first four bytes of `maskKey`. `payloadStart` is where the payload begins in the returned buffer.
     package static func maskedFrame(
         payload: ByteBuffer, binary: Bool, maskKey: [UInt8]
     ) -> (frame: ByteBuffer, payloadStart: Int) {
         var frame = ByteBuffer()
         frame.reserveCapacity(payload.readableBytes + 14)
-        frame.writeInteger(UInt8(0x80 | (binary ? 0x2 : 0x1)))
-        let length = payload.readableBytes
-        if length < 126 {
-            frame.writeInteger(UInt8(0x80 | length))
-        } else if length <= 0xFFFF {
-            frame.writeInteger(UInt8(0x80 | 126))
-            frame.writeInteger(UInt16(length))
-        } else {
-            frame.writeInteger(UInt8(0x80 | 127))
-            frame.writeInteger(UInt64(length))
-        }
-        frame.writeBytes(maskKey.prefix(4))
-        let start = frame.writerIndex
-        var index = 0
-        for byte in payload.readableBytesView {
-            frame.writeInteger(byte ^ maskKey[index & 3])
-            index += 1
-        }
-        return (frame, start)
+        let word = maskKey.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
+        appendMaskedFrame(payload, binary: binary, maskKey: word, into: &frame)
+        return (frame, frame.readableBytes - payload.readableBytes)
     }
 
     /// Appends `payload` as one masked single-frame message (FIN, binary or text) to `out`, masking four
