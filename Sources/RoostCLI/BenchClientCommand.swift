@@ -21,6 +21,7 @@ struct BenchClientCommand: AsyncParsableCommand {
     @Option(help: "Topic.") var topic: String = "bench"
     @Option(help: "Wire encoding: binary or json.") var encoding: String = "binary"
     @Flag(help: "Print the result as JSON.") var json = false
+    @Flag(name: .customLong("no-dedup"), help: "Do not give each publish a dedup id (the broker then skips its dedup table).") var noDedup = false
     @OptionGroup var server: ServerOptions
 
     func validate() throws {
@@ -29,7 +30,7 @@ struct BenchClientCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let client = try await ClientConnector.connect(server, encoding: encoding == "json" ? .json : .binary)
+        let client = try await ClientConnector.connect(server, encoding: encoding == "json" ? .json : .binary, dedup: !noDedup)
         let publisher = BatchingPublisher(client: client, topic: topic, window: window)
         let payload = ByteBuffer(string: encoding == "json" ? "\"" + String(repeating: "x", count: max(0, size - 2)) + "\"" : String(repeating: "x", count: size))
         let start = ContinuousClock.now

@@ -6,8 +6,9 @@ import RoostProtocol
 /// Opens a ``RoostClient`` for a command: no reconnects (a CLI reports a lost broker instead of waiting),
 /// and connect failures mapped to exit code 3.
 enum ClientConnector {
-    static func connect(_ server: ServerOptions, encoding: WireEncoding = .binary) async throws -> RoostClient {
+    static func connect(_ server: ServerOptions, encoding: WireEncoding = .binary, dedup: Bool = true) async throws -> RoostClient {
         var configuration = RoostClientConfiguration()
+        configuration.assignDedupIDs = dedup
         configuration.encoding = encoding
         configuration.reconnect = false
         configuration.logger.logLevel = .error
