@@ -26,7 +26,7 @@ struct BenchE2ECommand: AsyncParsableCommand {
                 options, make: { SubscribeDriver(connection: $0, window: max(options.window, 1_000), measureLatency: true, counters: counters) },
                 received: { $0.received($1) }, readComplete: { $0.readComplete() }))
         }
-        for handle in subs { try await handle.runFuture { $0.subscribe(topic: options.topic, from: .latest) } }
+        for handle in subs { try await handle.runFuture { $0.subscribe(topic: options.topic, from: .latest, waitForCaughtUp: true) } }
         let pubs = try await BenchPublishers.open(options, stamp: true, counters: counters)
         let progress = LoadRun.progress(counters, bytesPerMessage: options.size, enabled: !options.noProgress)
         let start = PublishDriver.now

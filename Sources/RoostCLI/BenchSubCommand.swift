@@ -31,7 +31,7 @@ struct BenchSubCommand: AsyncParsableCommand {
         let start = PublishDriver.now
         let position: StartPosition = from == "earliest" ? .earliest : .latest
         for handle in handles {
-            try await handle.runFuture { $0.subscribe(topic: options.topic, from: position).map { _ in } }
+            try await handle.runFuture { $0.subscribe(topic: options.topic, from: position, waitForCaughtUp: false) }
         }
         let deadline = start + UInt64(options.duration * 1e9)
         while PublishDriver.now < deadline {

@@ -17,6 +17,7 @@ final class SubscribeDriver {
     private var bytesDelta = 0
     private var masks = SystemRandomNumberGenerator()
     private var subscribed: EventLoopPromise<Void>?
+    private var waitForCaughtUp = true
     private(set) var histogram = LatencyHistogram()
     private(set) var lastMessageNanos: UInt64 = 0
 
@@ -28,10 +29,12 @@ final class SubscribeDriver {
         self.counters = counters
     }
 
-    /// Subscribes; the future completes when the subscription is live (caught up) on the topic.
-    func subscribe(topic: String, from: StartPosition) -> EventLoopFuture<Void> {
+    /// Subscribes; the future completes when the broker confirmed the subscription, or, with
+    /// `waitForCaughtUp`, once it is live (caught up) on the topic.
+    func subscribe(topic: String, from: StartPosition, waitForCaughtUp: Bool) -> EventLoopFuture<Void> {
         let promise = connection.eventLoop.makePromise(of: Void.self)
         subscribed = promise
+        self.waitForCaughtUp = waitForCaughtUp
         send(.subscribe(SubscribeFrame(
             id: RequestID("s"), topic: topic, from: from, ack: AckPolicy.none, maxInflight: UInt32(clamping: window), batch: 64)))
         return promise.futureResult
@@ -45,6 +48,10 @@ final class SubscribeDriver {
         switch frame {
         case .ok(let ok):
             sub = ok.sub
+            if !waitForCaughtUp, let subscribed {
+                self.subscribed = nil
+                subscribed.succeed()
+            }
         case .caughtUp:
             if let subscribed {
                 self.subscribed = nil
