@@ -186,6 +186,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -92,10 +92,11 @@ import Testing
     }
 
     @Test func silentAndHalfSentConnectionsAreDroppedAfterTheHandshakeTimeout() async throws {
-        let harness = try await ServerHarness.start { $0.handshakeTimeout = .milliseconds(200) }
+        let harness = try await ServerHarness.start { $0.handshakeTimeout = .milliseconds(500) }
         let silent = try await RawClient.connect(port: harness.port)
         let partial = try await RawClient.connect(port: harness.port)
-        try await partial.send("GET /v1/ws HTTP/1.1\r\nHost: local")
+        // On a loaded machine the server may already have dropped it: the outcome this test waits for anyway.
+        try? await partial.send("GET /v1/ws HTTP/1.1\r\nHost: local")
         await silent.waitForEOF()
         await partial.waitForEOF()
         await harness.server.shutdown()

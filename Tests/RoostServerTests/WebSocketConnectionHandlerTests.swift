@@ -110,4 +110,44 @@ import Testing
         #expect(!fixture.channel.isActive)
         #expect(fixture.closedCode.withLockedValue { $0 } == 1002)
     }
+
+    /// Random bytes, and random mutations of valid frames, through NIO's decoder and the handler: whatever comes
+    /// in, the connection either carries on or ends with a close frame; nothing traps.
+    @Test func fuzzedInputNeverCrashesAndEndsWithACloseFrameIfAtAll() throws {
+        var generator = SystemRandomNumberGenerator()
+        let valid = TestFrames.text("hello", fin: false) + TestFrames.frame(opcode: 0x9, [1, 2])
+            + TestFrames.frame(opcode: 0x0, Array("lo".utf8)) + TestFrames.close(code: 1000)
+        for round in 0..<500 {
+            var configuration = ServerConfiguration()
+            configuration.maxMessageSize = 256
+            let loop = EmbeddedEventLoop()
+            let channel = EmbeddedChannel(loop: loop)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
+            try channel.pipeline.syncOperations.addHandlers([
+                ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 256)),
+                WebSocketConnectionHandler(
+                    configuration: configuration, subprotocol: .binary, sessionID: 1,
+                    sessionFactory: { _ in Silent(closedCode: NIOLockedValueBox(nil)) },
+                    metrics: TransportMetrics(factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()))),
+            ])
+            var bytes = valid
+            if round % 2 == 0 {
+                bytes = (0..<Int.random(in: 1...300, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            } else {
+                for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                    bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+                }
+            }
+            var offset = 0
+            while offset < bytes.count, channel.isActive {
+                let size = min(Int.random(in: 1...16, using: &generator), bytes.count - offset)
+                _ = try? channel.writeInbound(ByteBuffer(bytes: bytes[offset..<offset + size]))
+                offset += size
+            }
+            var lastOpcode: WebSocketOpcode?
+            while let frame = try channel.readOutbound(as: WebSocketFrame.self) { lastOpcode = frame.opcode }
+            if !channel.isActive { #expect(lastOpcode == .connectionClose, "bytes \(bytes)") }
+            _ = try? channel.finish()
+        }
+    }
 }

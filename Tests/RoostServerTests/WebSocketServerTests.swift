@@ -88,11 +88,11 @@ import Testing
             configuration.outboundLowWaterMark = 16 << 10
         }
         let (client, _) = try await RawClient.webSocket(port: harness.port)
-        try await client.channel.setOption(.autoRead, value: false)
+        try await client.channel.setOption(.autoRead, value: false).get()
         try await client.send(TestFrames.text("flood"))
         #expect(await harness.waitFor(.writability(false)))
         #expect(await harness.nextEvent() == .floodStopped)
-        try await client.channel.setOption(.autoRead, value: true)
+        try await client.channel.setOption(.autoRead, value: true).get()
         #expect(await harness.waitFor(.writability(true)))
         await client.close()
         await harness.server.shutdown()
@@ -105,22 +105,26 @@ import Testing
             configuration.maxOutboundBufferSize = 1 << 20
         }
         let (client, _) = try await RawClient.webSocket(port: harness.port)
-        try await client.channel.setOption(.autoRead, value: false)
+        try await client.channel.setOption(.autoRead, value: false).get()
         try await client.send(TestFrames.text("abuse"))
         #expect(await harness.waitFor(.closed(1008)))
         await client.close()
         await harness.server.shutdown()
     }
 
-    @Test func idleConnectionsGetKeepalivePingsAndOutliveTheHandshakeTimeout() async throws {
-        let harness = try await ServerHarness.start { configuration in
-            configuration.handshakeTimeout = .seconds(1)
-            configuration.pingInterval = .milliseconds(25)
+    @Test func idleConnectionsGetKeepalivePingsAndStayOpenWhileTheyAnswer() async throws {
+        var harness = try await ServerHarness.start { configuration in
+            configuration.pingInterval = .milliseconds(20)
             configuration.idleTimeout = .seconds(60)
         }
         let (client, _) = try await RawClient.webSocket(port: harness.port)
-        // 44 pings span more than the handshake timeout: the upgraded connection is not subject to it.
-        for _ in 0..<44 {
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
+        // The upgraded pipeline keeps no HTTP handler, so the handshake timeout no longer applies.
+        let session = try #require(harness.sessions.withLockedValue { $0.first })
+        let pipeline = session.channel.pipeline
+        await #expect(throws: ChannelPipelineError.self) { try await pipeline.handler(type: RequestTimeoutHandler.self).get() }
+        await #expect(throws: ChannelPipelineError.self) { try await pipeline.handler(type: HTTPRequestHandler.self).get() }
+        for _ in 0..<3 {
             let ping = try #require(await client.readFrame())
             #expect(ping.opcode == 0x9)
             try await client.send(TestFrames.frame(opcode: 0xA, ping.payload))

@@ -19,7 +19,7 @@ public final class WebSocketSession: Sendable {
     /// The event loop that owns this connection.
     public let eventLoop: any EventLoop
 
-    private let channel: any Channel
+    let channel: any Channel
     private let connection: NIOLoopBoundBox<WebSocketConnectionHandler?>
 
     init(id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler) {
