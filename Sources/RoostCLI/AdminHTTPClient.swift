@@ -36,6 +36,15 @@ struct AdminHTTPClient {
         return object
     }
 
+    /// NIO's connect errors list every address tried; scripts and people want the reason.
+    static func shortDescription(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("Connection refused") { return "connection refused" }
+        if text.contains("imeout") || text.contains("timed out") { return "connection timed out" }
+        if text.contains("No route") || text.contains("unreachable") { return "no route to host" }
+        return text
+    }
+
     private static func error(for response: Response) -> CLIError {
         let parsed = try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
         let error = parsed?["error"] as? [String: Any]
@@ -65,7 +74,7 @@ struct AdminHTTPClient {
         do {
             channel = try await bootstrap.connect(host: host, port: port).get()
         } catch {
-            let failure = CLIError(.unreachable, "cannot reach the broker at \(host):\(port): \(error)")
+            let failure = CLIError(.unreachable, "cannot reach the broker at \(host):\(port): \(Self.shortDescription(error))")
             promise.fail(failure)
             throw failure
         }

@@ -29,6 +29,9 @@ struct PubCommand: AsyncParsableCommand {
     func validate() throws {
         guard window >= 1 else { throw ValidationError("--window must be at least 1") }
         if data != nil && data != "-" && file != nil { throw ValidationError("give DATA or --file, not both") }
+        if dedupID != nil && (data == nil || data == "-") && file == nil {
+            throw ValidationError("--dedup-id applies to one message (DATA or --file), not to stdin lines")
+        }
     }
 
     func run() async throws {

@@ -115,7 +115,9 @@ package final class WebSocketConnection: Sendable {
             channel = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
             upgraded.fail(RoostClientError.connectFailed("\(error)"))
-            throw .connectFailed("cannot connect to \(url.host):\(url.port): \(error)")
+            let text = "\(error)"
+            let reason = text.contains("Connection refused") ? "connection refused" : text
+            throw .connectFailed("cannot connect to \(url.host):\(url.port): \(reason)")
         }
         let timeout = eventLoop.scheduleTask(in: configuration.handshakeTimeout) {
             upgraded.fail(RoostClientError.handshakeFailed("no upgrade within the handshake timeout"))
