@@ -47,16 +47,22 @@ struct SubCommand: AsyncParsableCommand {
                 maxInflight: maxInflight, batch: 64)
             let subscription = try await client.subscribe(options)
             var received = 0
+            var done = false
             loop: for try await event in subscription {
                 switch event {
                 case .caughtUp:
-                    if untilCaughtUp { break loop }
+                    if untilCaughtUp { done = true }
                 case .message(let message):
                     write(message)
                     if ack { subscription.ack(message) }
                     received += 1
-                    if let count, received >= count { break loop }
+                    if let count, received >= count { done = true }
                 }
+                if done { break loop }
+            }
+            // The sequence ends by itself only when the connection is gone (the CLI does not reconnect).
+            guard done || Task.isCancelled else {
+                throw CLIError(.unreachable, "lost the connection to the broker at \(server.address)")
             }
             if ack || consumer != nil { try await subscription.unsubscribe() }
         } catch {
