@@ -39,7 +39,7 @@ enum Output {
             if String(cString: n.objCType) == "c" { return n.boolValue ? "yes" : "no" }
             return n.stringValue
         case let s as String: return s
-        default: return "\(value!)"
+        case let value?: return "\(value)"
         }
     }
 
