@@ -77,7 +77,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
         subcommands: [
             BenchPubCommand.self, BenchSubCommand.self, BenchE2ECommand.self, BenchClientCommand.self,
-            StorageBenchCommand.self, CodecBenchCommand.self,
+            StorageBenchCommand.self, CodecBenchCommand.self, BrokerBenchCommand.self,
         ]
     )
 }
