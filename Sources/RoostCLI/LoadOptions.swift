@@ -11,6 +11,7 @@ struct LoadOptions: ParsableArguments {
     @Option(help: "Topic (created by the broker on first publish if it allows that).") var topic: String = "bench"
     @Option(help: "Wire encoding: binary or json.") var encoding: String = "binary"
     @Flag(help: "Print the result as one JSON object.") var json = false
+    @Flag(help: "Give every publish a distinct dedup id, as RoostClient does by default.") var dedup = false
     @Flag(name: .customLong("no-progress"), help: "No live progress on stderr.") var noProgress = false
     @OptionGroup var server: ServerOptions
 

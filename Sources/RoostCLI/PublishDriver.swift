@@ -101,7 +101,11 @@ final class PublishDriver {
         var frames: [ByteBuffer] = []
         frames.reserveCapacity(allowed)
         for _ in 0..<allowed {
-            frames.append(stamp ? template.stamped(now) : template.frame)
+            if stamp || template.variesPerMessage {
+                frames.append(template.stamped(stamp ? now : nil, sequence: UInt64(sentTotal + frames.count)))
+            } else {
+                frames.append(template.frame)
+            }
             var slot = head + inFlight
             if slot >= window { slot -= window }
             sendTimes[slot] = now

@@ -37,7 +37,7 @@ import Testing
     @Test func publishTemplateStampsAMaskedFrameTheServerCanDecode() throws {
         for encoding in WireEncoding.allCases {
             let template = try PublishTemplate(topic: "bench", size: 64, encoding: encoding)
-            var frame = template.stamped(0x0123_4567_89AB_CDEF)
+            var frame = template.stamped(0x0123_4567_89AB_CDEF, sequence: 0)
             // Unmask the payload of the WebSocket frame, as a server does.
             let bytes = Array(frame.readBytes(length: frame.readableBytes) ?? [])
             let payload = bytes[template.payloadStart...].enumerated().map { $1 ^ template.maskKey[$0 & 3] }
@@ -47,5 +47,21 @@ import Testing
             #expect(PublishTemplate.readStamp(publish.entry.payload) == 0x0123_4567_89AB_CDEF)
             #expect(publish.entry.payload.readableBytes == (encoding == .json ? 66 : 64))
         }
+    }
+
+    @Test func dedupTemplatesGiveEveryMessageItsOwnID() throws {
+        let template = try PublishTemplate(topic: "bench", size: 16, encoding: .binary, dedup: true)
+        var ids: [String] = []
+        for sequence: UInt64 in [0, 1, 0xABCDEF] {
+            var frame = template.stamped(nil, sequence: sequence)
+            let bytes = Array(frame.readBytes(length: frame.readableBytes) ?? [])
+            let payload = bytes[template.payloadStart...].enumerated().map { $1 ^ template.maskKey[$0 & 3] }
+            guard case .publish(let publish) = try WireEncoding.binary.codec.decodeClientFrame(ByteBuffer(bytes: payload)) else {
+                Issue.record("not a publish")
+                continue
+            }
+            ids.append(try #require(publish.entry.dedupID))
+        }
+        #expect(Set(ids).count == 3 && ids[2].hasSuffix("0000000000abcdef"))
     }
 }
