@@ -117,9 +117,11 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage", "RoostBroker", "RoostClient", "RoostProtocol",
+                "RoostStorage", "RoostBroker", "RoostServer", "RoostClient", "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -156,9 +158,6 @@ let package = Package(
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            // Live/ tests the client against RoostBrokerServer (`roost serve`, branch integration); drop this
-            // exclude once that server is on main.
-            exclude: ["Live"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -171,9 +170,6 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            // Live/ runs the CLI against RoostBrokerServer (`roost serve`, branch integration); drop this exclude
-            // once that server is on main.
-            exclude: ["Live"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -184,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "RoostServerTests",
             dependencies: [
-                "RoostServer",
+                "RoostServer", "RoostBroker", "RoostStorage", "RoostProtocol", "RoostTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -194,7 +190,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["Scripts"],
+            exclude: ["Scripts", "Python"],
             swiftSettings: swiftSettings
         ),
     ]

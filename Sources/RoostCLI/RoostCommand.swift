@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 
 /// The `roost` command: the broker (`roost serve`) and every tool an operator uses on it.
@@ -12,21 +11,13 @@ public struct RoostCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 error, 2 bad arguments, 3 broker unreachable, 4 topic or consumer not \
             found, 5 corruption found (roost log verify), 6 conflict (exists, busy).
             """,
-        subcommands: [BenchCommand.self, PubCommand.self, SubCommand.self, TopicsCommand.self, ConsumersCommand.self,
-                      StatsCommand.self, LogCommand.self]
+        subcommands: [
+            ServeCommand.self, PubCommand.self, SubCommand.self, TopicsCommand.self, ConsumersCommand.self,
+            StatsCommand.self, BenchCommand.self, LogCommand.self,
+        ]
     )
 
     public init() {}
-
-    /// The entry point `main.swift` calls. Swift resolves `await RoostCommand.main()` in top-level code to
-    /// ArgumentParser's *synchronous* `main()`, which refuses an asynchronous command tree; this member
-    /// shadows it, runs the asynchronous command on the cooperative pool and parks the main thread.
-    public static func main() {
-        Task {
-            await runCommandLine()
-        }
-        dispatchMain()
-    }
 
     /// Runs the command line and exits: 0 on success, else one line on stderr and a documented exit code
     /// (see `configuration.discussion` and Docs/cli.md) instead of ArgumentParser's defaults.
@@ -67,6 +58,13 @@ public struct RoostCommand: AsyncParsableCommand {
     private static func exit(withCode code: Int32) -> Never {
         fflush(nil)
         Foundation.exit(code)
+    }
+
+    /// The executable's entry point from an async context. `main` in main.swift's top-level code may resolve to
+    /// the synchronous `ParsableCommand.main()` (swift-argument-parser issue 662), which never runs an async
+    /// `run()`; this one runs the command line with Roost's exit codes.
+    public static func start() async {
+        await runCommandLine()
     }
 }
 
