@@ -24,6 +24,10 @@ import Testing
             address = "http://127.0.0.1:\(server.port ?? 0)"
         }
 
+        deinit {
+            directory.remove()
+        }
+
         func roost(_ arguments: [String], stdin: String? = nil) async throws -> RoostProcess.Result {
             try await RoostProcess.run(arguments + ["--server", address], stdin: stdin)
         }

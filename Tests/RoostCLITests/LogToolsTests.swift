@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func inspectorWalksEveryBatchAndIndexesAgree() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
+        defer { dir.remove() }
         let topic = try await Self.writeLog(dir)
         let inspector = try SegmentInspector(path: try Self.segment(topic))
         var batches: [SegmentInspector.Batch] = []
@@ -37,7 +38,8 @@ import Testing
     }
 
     @Test func verifyPassesOnAHealthyLogAndDumpPrintsEveryRecord() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
+        defer { dir.remove() }
         _ = try await Self.writeLog(dir)
         let verify = try await RoostProcess.run(["log", "verify", dir.path, "--json"])
         #expect(verify.status == 0, "\(verify.stderr)")
@@ -53,7 +55,8 @@ import Testing
     }
 
     @Test func verifyFindsAFlippedByteAndNamesItsBatchPosition() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
+        defer { dir.remove() }
         let topic = try await Self.writeLog(dir)
         let path = try Self.segment(topic)
         var positions: [Int] = []
@@ -76,7 +79,8 @@ import Testing
     }
 
     @Test func verifyFindsAnIndexEntryThatPointsNowhere() async throws {
-        let dir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
+        defer { dir.remove() }
         let topic = try await Self.writeLog(dir)
         let index = String(try Self.segment(topic).dropLast(4)) + ".index"
         var bytes = try #require(FileManager.default.contents(atPath: index))

@@ -3,22 +3,36 @@ import NIOCore
 import RoostServer
 import RoostTesting
 
+/// A temporary directory removed when the last broker using it goes away.
+final class OwnedDirectory: Sendable {
+    let directory: TemporaryDirectory
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "roost-client-test")
+    }
+
+    deinit {
+        directory.remove()
+    }
+}
+
 /// A real broker (`RoostBrokerServer`) in-process on an ephemeral port with a temporary data directory;
 /// `restart()` stops it and starts a new one on the same port and directory.
 final class LiveBroker: Sendable {
-    let directory: TemporaryDirectory
+    let owned: OwnedDirectory
+    var directory: TemporaryDirectory { owned.directory }
     let server: RoostBrokerServer
     let port: Int
 
-    private init(directory: TemporaryDirectory, server: RoostBrokerServer, port: Int) {
-        self.directory = directory
+    private init(owned: OwnedDirectory, server: RoostBrokerServer, port: Int) {
+        self.owned = owned
         self.server = server
         self.port = port
     }
 
-    static func start(directory: TemporaryDirectory? = nil, port: Int = 0) async throws -> LiveBroker {
-        let directory = try directory ?? TemporaryDirectory(prefix: "roost-client-test")
-        var configuration = BrokerServerConfiguration(dataDirectory: directory.path)
+    static func start(directory: OwnedDirectory? = nil, port: Int = 0) async throws -> LiveBroker {
+        let owned = try directory ?? OwnedDirectory()
+        var configuration = BrokerServerConfiguration(dataDirectory: owned.directory.path)
         configuration.server.port = port
         configuration.server.shutdownTimeout = .seconds(2)
         var logger = Logger(label: "roost.test")
@@ -26,7 +40,7 @@ final class LiveBroker: Sendable {
         let server = try RoostBrokerServer(configuration: configuration, logger: logger)
         try await server.start()
         guard let bound = server.port else { throw CancellationError() }
-        return LiveBroker(directory: directory, server: server, port: bound)
+        return LiveBroker(owned: owned, server: server, port: bound)
     }
 
     var url: String { "ws://127.0.0.1:\(port)/v1/ws" }
@@ -38,6 +52,6 @@ final class LiveBroker: Sendable {
 
     func restart() async throws -> LiveBroker {
         try await stop()
-        return try await Self.start(directory: directory, port: port)
+        return try await Self.start(directory: owned, port: port)
     }
 }
