@@ -4,57 +4,12 @@ import NIOPosix
 import NIOSSL
 import NIOTLS
 import RoostServer
+import RoostTesting
 import Testing
 
 /// TLS with certificates made at test time by the `openssl` command: a CA, a server certificate it signs for
 /// `localhost`, a round trip, a client that refuses an untrusted certificate, and a reload.
 @Suite struct TLSServerTests {
-    /// A directory with `ca.pem`, and for each server certificate `<name>.pem` / `<name>.key`.
-    final class Certificates {
-        let directory: String
-
-        init() throws {
-            self.directory = NSTemporaryDirectory() + "roost-tls-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
-        }
-
-        deinit { try? FileManager.default.removeItem(atPath: self.directory) }
-
-        func path(_ name: String) -> String { self.directory + "/" + name }
-
-        /// A self-signed CA `<name>.pem` with key `<name>.key`.
-        func makeCA(_ name: String) throws {
-            try Self.openssl([
-                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-                "-subj", "/CN=Roost test CA \(name)", "-keyout", self.path("\(name).key"), "-out", self.path("\(name).pem"),
-            ])
-        }
-
-        /// A certificate for `localhost` signed by the CA `ca`, as `<name>.pem` and `<name>.key`.
-        func makeServer(_ name: String, signedBy ca: String) throws {
-            try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: self.path("san.ext"), atomically: true, encoding: .utf8)
-            try Self.openssl([
-                "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
-                "-keyout", self.path("\(name).key"), "-out", self.path("\(name).csr"),
-            ])
-            try Self.openssl([
-                "x509", "-req", "-in", self.path("\(name).csr"), "-CA", self.path("\(ca).pem"), "-CAkey", self.path("\(ca).key"),
-                "-CAcreateserial", "-days", "1", "-extfile", self.path("san.ext"), "-out", self.path("\(name).pem"),
-            ])
-        }
-
-        private static func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            try #require(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
-        }
-    }
-
     /// A client context that trusts only the CA in `caFile`.
     static func client(trusting caFile: String) throws -> NIOSSLContext {
         var configuration = TLSConfiguration.makeClientConfiguration()
@@ -80,7 +35,7 @@ import Testing
     }
 
     @Test func roundTripOverTLSAndUntrustedCertificateRefused() async throws {
-        let certificates = try Certificates()
+        let certificates = try TestCertificates()
         try certificates.makeCA("ca")
         try certificates.makeCA("other-ca")
         try certificates.makeServer("server", signedBy: "ca")
@@ -110,7 +65,7 @@ import Testing
     }
 
     @Test func reloadSwapsTheCertificateForNewConnections() async throws {
-        let certificates = try Certificates()
+        let certificates = try TestCertificates()
         try certificates.makeCA("ca")
         try certificates.makeCA("next-ca")
         try certificates.makeServer("server", signedBy: "ca")
@@ -133,7 +88,7 @@ import Testing
     }
 
     @Test func missingOrMismatchedFilesFailAtStart() async throws {
-        let certificates = try Certificates()
+        let certificates = try TestCertificates()
         try certificates.makeCA("ca")
         try certificates.makeServer("server", signedBy: "ca")
         try certificates.makeServer("other", signedBy: "ca")
