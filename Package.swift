@@ -135,6 +135,7 @@ let package = Package(
             name: "RoostCLI",
             dependencies: [
                 "RoostStorage", "RoostBroker", "RoostServer", "RoostClient", "RoostProtocol", "RoostSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -189,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "RoostCLITests",
             dependencies: [
-                "RoostCLI", "RoostClient", "RoostProtocol", "RoostServer", "RoostStorage", "RoostTesting",
+                "RoostCLI", "RoostClient", "RoostProtocol", "RoostServer", "RoostStorage", "RoostTesting", "RoostSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
