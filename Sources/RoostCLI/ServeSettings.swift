@@ -88,6 +88,9 @@ struct ServeSettings {
         Key(name: "max_pending_publishes", help: "unconfirmed publishes per connection before reading pauses (default 4096)") {
             $0.session.maxPendingPublishes = try int($1)
         },
+        Key(name: "handshake_timeout_ms", help: "time to send a complete HTTP request or WebSocket handshake, ms (default 10000)") {
+            $0.server.handshakeTimeout = .milliseconds(try int64($1))
+        },
         Key(name: "ping_interval_ms", help: "keepalive ping interval, ms (default 30000)") {
             $0.server.pingInterval = .milliseconds(try int64($1))
         },

@@ -2,7 +2,8 @@ import Foundation
 
 extension SecurityConfiguration {
     /// Reads the security file (JSON, shape in Docs/security.md): `auth`, `tokens`, `jwt`, `allowed_origins`,
-    /// `auth_timeout_ms`, `publish_rate`, `publish_burst`, `max_connections_per_principal`. Key files named by
+    /// `publish_rate`, `publish_burst`, `max_connections_per_principal`. An unknown key is an error, so a misspelt
+    /// limit is not silently ignored. Key files named by
     /// `public_key_file` are read relative to the security file's directory when not absolute.
     ///
     /// - Throws: ``SecurityConfigurationError`` naming the file and the offending entry.
@@ -26,6 +27,14 @@ extension SecurityConfiguration {
         } catch {
             throw SecurityConfigurationError("not a valid security file: \(Self.describe(error))")
         }
+        if let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] {
+            let known: Set<String> = [
+                "auth", "tokens", "jwt", "allowed_origins", "publish_rate", "publish_burst", "max_connections_per_principal",
+            ]
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw SecurityConfigurationError("unknown key '\(unknown)'")
+            }
+        }
         var configuration = SecurityConfiguration()
         if let auth = file.auth {
             guard let mode = AuthenticationMode(rawValue: auth) else {
@@ -46,10 +55,6 @@ extension SecurityConfiguration {
                 requireExpiration: jwt.require_exp ?? true)
         }
         configuration.allowedOrigins = file.allowed_origins ?? []
-        if let timeout = file.auth_timeout_ms {
-            guard timeout > 0 else { throw SecurityConfigurationError("auth_timeout_ms must be positive") }
-            configuration.authTimeoutMilliseconds = timeout
-        }
         if let rate = file.publish_rate {
             guard rate > 0 else { throw SecurityConfigurationError("publish_rate must be positive (leave it out for no limit)") }
             configuration.publishRatePerSecond = rate
@@ -131,7 +136,6 @@ extension SecurityConfiguration {
         var tokens: [Token]?
         var jwt: JWT?
         var allowed_origins: [String]?
-        var auth_timeout_ms: Int64?
         var publish_rate: Double?
         var publish_burst: Int?
         var max_connections_per_principal: Int?

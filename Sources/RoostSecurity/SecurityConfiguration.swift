@@ -21,10 +21,6 @@ public struct SecurityConfiguration: Sendable {
     /// JWT verification; nil: JWTs are not accepted. Default nil.
     public var jwt: JWTConfiguration?
 
-    /// Time a WebSocket that gave no token at the upgrade has to send its `auth` frame, ms; it is then closed with
-    /// 1008. Default 5 s: a client sends it right after connecting, so only a stuck or hostile peer waits that long.
-    public var authTimeoutMilliseconds: Int64 = 5_000
-
     /// Origins allowed to open a WebSocket from a browser; empty: all. Default empty (set it whenever browsers
     /// connect: see ``OriginPolicy``).
     public var allowedOrigins: [String] = []

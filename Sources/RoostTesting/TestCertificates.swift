@@ -19,27 +19,35 @@ public final class TestCertificates {
     public func path(_ name: String) -> String { self.directory + "/" + name }
 
     /// A self-signed CA `<name>.pem` with key `<name>.key`.
-    public func makeCA(_ name: String) throws {
-        try Self.openssl([
+    public func makeCA(_ name: String) async throws {
+        try await Self.openssl([
             "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
             "-subj", "/CN=Roost test CA \(name)", "-keyout", self.path("\(name).key"), "-out", self.path("\(name).pem"),
         ])
     }
 
     /// A certificate for `localhost` signed by the CA `ca`, as `<name>.pem` and `<name>.key`.
-    public func makeServer(_ name: String, signedBy ca: String) throws {
+    public func makeServer(_ name: String, signedBy ca: String) async throws {
         try "subjectAltName=DNS:localhost,IP:127.0.0.1\n".write(toFile: self.path("san.ext"), atomically: true, encoding: .utf8)
-        try Self.openssl([
+        try await Self.openssl([
             "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
             "-keyout", self.path("\(name).key"), "-out", self.path("\(name).csr"),
         ])
-        try Self.openssl([
+        try await Self.openssl([
             "x509", "-req", "-in", self.path("\(name).csr"), "-CA", self.path("\(ca).pem"), "-CAkey", self.path("\(ca).key"),
             "-CAcreateserial", "-days", "1", "-extfile", self.path("san.ext"), "-out", self.path("\(name).pem"),
         ])
     }
 
-    private static func openssl(_ arguments: [String]) throws {
+    /// Runs openssl on a thread of its own: waiting for a process on Swift's cooperative pool (two threads on a
+    /// two-core machine) would stall every in-process server of a parallel test run.
+    private static func openssl(_ arguments: [String]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread { continuation.resume(with: Result { try Self.opensslBlocking(arguments) }) }.start()
+        }
+    }
+
+    private static func opensslBlocking(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments

@@ -13,8 +13,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "roost-cli-security")
         defer { directory.remove() }
         let certificates = try TestCertificates()
-        try certificates.makeCA("ca")
-        try certificates.makeServer("server", signedBy: "ca")
+        try await certificates.makeCA("ca")
+        try await certificates.makeServer("server", signedBy: "ca")
         var configuration = BrokerServerConfiguration(dataDirectory: directory.path)
         configuration.server.port = 0
         configuration.server.shutdownTimeout = .seconds(2)

@@ -16,9 +16,9 @@ import Testing
 
     @Test func publishesOverTLSAndRefusesAnUntrustedCertificate() async throws {
         let certificates = try TestCertificates()
-        try certificates.makeCA("ca")
-        try certificates.makeCA("other-ca")
-        try certificates.makeServer("server", signedBy: "ca")
+        try await certificates.makeCA("ca")
+        try await certificates.makeCA("other-ca")
+        try await certificates.makeServer("server", signedBy: "ca")
         let broker = FakeBroker()
         let server = broker.makeServer(tls: ServerTLSConfiguration(
             certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key")))

@@ -26,7 +26,6 @@ struct SecurityConfigurationTests {
                 ]
               },
               "allowed_origins": ["https://app.example.com"],
-              "auth_timeout_ms": 2000,
               "publish_rate": 500,
               "publish_burst": 50,
               "max_connections_per_principal": 3
@@ -42,7 +41,6 @@ struct SecurityConfigurationTests {
         #expect(configuration.jwt?.audience == "roost-prod")
         #expect(configuration.jwt?.leewaySeconds == 5)
         #expect(configuration.allowedOrigins == ["https://app.example.com"])
-        #expect(configuration.authTimeoutMilliseconds == 2000)
         #expect(configuration.publishRatePerSecond == 500)
         #expect(configuration.publishBurst == 50)
         #expect(configuration.maxConnectionsPerPrincipal == 3)
@@ -68,6 +66,7 @@ struct SecurityConfigurationTests {
             (#"{"publish_rate":0}"#, "publish_rate"),
             (#"{"tokens":[{"sha256":"00"}]}"#, "name is required"),
             ("not json", "not a valid security file"),
+            (#"{"publish_rates":5}"#, "unknown key 'publish_rates'"),
         ]
         for (json, expected) in cases {
             do {

@@ -36,9 +36,9 @@ import Testing
 
     @Test func roundTripOverTLSAndUntrustedCertificateRefused() async throws {
         let certificates = try TestCertificates()
-        try certificates.makeCA("ca")
-        try certificates.makeCA("other-ca")
-        try certificates.makeServer("server", signedBy: "ca")
+        try await certificates.makeCA("ca")
+        try await certificates.makeCA("other-ca")
+        try await certificates.makeServer("server", signedBy: "ca")
         let harness = try await ServerHarness.start { configuration in
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
@@ -66,9 +66,9 @@ import Testing
 
     @Test func reloadSwapsTheCertificateForNewConnections() async throws {
         let certificates = try TestCertificates()
-        try certificates.makeCA("ca")
-        try certificates.makeCA("next-ca")
-        try certificates.makeServer("server", signedBy: "ca")
+        try await certificates.makeCA("ca")
+        try await certificates.makeCA("next-ca")
+        try await certificates.makeServer("server", signedBy: "ca")
         let harness = try await ServerHarness.start { configuration in
             configuration.tls = ServerTLSConfiguration(
                 certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
@@ -82,16 +82,16 @@ import Testing
         try "garbage".write(toFile: certificates.path("server.pem"), atomically: true, encoding: .utf8)
         #expect(throws: ServerConfigurationError.self) { try harness.server.reloadTLS() }
         #expect(try await Self.handshake(port: harness.port, tls: try Self.client(trusting: certificates.path("ca.pem"))))
-        try certificates.makeServer("server", signedBy: "next-ca")
+        try await certificates.makeServer("server", signedBy: "next-ca")
         try harness.server.reloadTLS()
         #expect(try await Self.handshake(port: harness.port, tls: trustsNext))
     }
 
     @Test func missingOrMismatchedFilesFailAtStart() async throws {
         let certificates = try TestCertificates()
-        try certificates.makeCA("ca")
-        try certificates.makeServer("server", signedBy: "ca")
-        try certificates.makeServer("other", signedBy: "ca")
+        try await certificates.makeCA("ca")
+        try await certificates.makeServer("server", signedBy: "ca")
+        try await certificates.makeServer("other", signedBy: "ca")
         for (cert, key) in [("missing.pem", "server.key"), ("server.pem", "missing.key"), ("server.pem", "other.key")] {
             await #expect(throws: ServerConfigurationError.self, "\(cert) + \(key)") {
                 _ = try await ServerHarness.start { configuration in

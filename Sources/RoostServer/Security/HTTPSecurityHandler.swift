@@ -34,6 +34,8 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
     private let metrics: TransportMetrics
     private var state = State.idle
     private var heldIdentity: String?
+    /// Set once the handler leaves the pipeline: a verdict arriving later must not touch the context.
+    private var removed = false
 
     init(security: ServerSecurity, principal: NIOLoopBoundBox<Principal>, metrics: TransportMetrics) {
         self.security = security
@@ -47,6 +49,7 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.removed = true
         // After an upgrade the count must live as long as the connection, not this handler.
         guard let identity = self.heldIdentity else { return }
         self.heldIdentity = nil
@@ -114,7 +117,7 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
         _ result: Result<Principal, any Error>, requirement: Requirement, head: HTTPRequestHead,
         context: ChannelHandlerContext
     ) {
-        guard case .checking(let parts) = self.state else { return }
+        guard !self.removed, case .checking(let parts) = self.state else { return }
         context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         let verdict = Self.verdict(result, requirement: requirement)
         switch verdict {
