@@ -133,6 +133,8 @@ final class FakeSession: WebSocketSessionHandler {
             if let id = u.id { reply(.ok(OKFrame(id: id)), session) }
         case .ack, .nack:
             break
+        case .auth(let a):
+            if let id = a.id { reply(.ok(OKFrame(id: id)), session) }
         }
     }
 

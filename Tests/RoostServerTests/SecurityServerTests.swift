@@ -75,13 +75,16 @@ import Testing
     }
 
     @Test func tokenInHeaderOrQueryParameter() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        var harness = try await ServerHarness.start(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (header, headerHead, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer reader-token"])
         #expect(headerHead.hasPrefix("HTTP/1.1 101"))
         let (query, queryHead, _) = try await self.upgrade(harness.port, path: "/v1/ws?token=admin%2Dtoken")
         #expect(queryHead.hasPrefix("HTTP/1.1 101"))
+        // The session exists once the server saw the upgrade through, which may be after the client read the 101.
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
         let principals = harness.sessions.withLockedValue { $0.map(\.principal.identity) }
         #expect(principals == ["token:reader", "token:admin"])
         let reader = try #require(harness.sessions.withLockedValue { $0.first })

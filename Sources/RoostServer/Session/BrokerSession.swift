@@ -32,6 +32,8 @@ final class BrokerSession: WebSocketSessionHandler {
     var isDraining = false
     var drained: EventLoopPromise<Void>?
     var isClosed = false
+    /// Who the connection is: from the upgrade, replaced by a successful `auth` frame.
+    var principal: Principal
     /// The connection's publish rate limiter; nil without a configured rate.
     var publishLimiter: TokenBucket?
     /// The last topic a publish was allowed to, so a publisher that sticks to one topic is checked once.
@@ -57,6 +59,7 @@ final class BrokerSession: WebSocketSessionHandler {
         self.inbox = SessionInbox(eventLoop: session.eventLoop)
         self.output = OutputBatch(allocator: ByteBufferAllocator())
         self.publishLimiter = session.security.makePublishLimiter()
+        self.principal = session.principal
     }
 
     /// A session factory for ``RoostServer``: one ``BrokerSession`` per upgraded connection.
@@ -130,6 +133,7 @@ final class BrokerSession: WebSocketSessionHandler {
         case .ack(let f): try ack(f)
         case .nack(let f): try nack(f)
         case .credit(let f): try existing(f.sub, id: nil).subscription.grantCredit(Int(f.n))
+        case .auth(let f): authenticate(f)
         }
     }
 

@@ -24,7 +24,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private let sessionID: UInt64
     private let sessionFactory: WebSocketSessionFactory
     private let metrics: TransportMetrics
-    private let principal: Principal
+    private var principal: Principal
     private let security: ServerSecurity
 
     private var processor: WebSocketFrameProcessor
@@ -257,6 +257,13 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.closeTimer = nil
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
+    }
+
+    func reauthenticated(_ principal: Principal) {
+        self.principal = principal
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
+        if let context = self.context { self.scheduleExpiry(context: context) }
     }
 
     func countSecurityRefusal(_ reason: String) {

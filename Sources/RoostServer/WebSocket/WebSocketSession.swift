@@ -95,6 +95,12 @@ public final class WebSocketSession: Sendable {
         self.connection.value?.setReadingPaused(paused)
     }
 
+    /// A new credential replaced the upgrade's (an `auth` frame): its expiry now decides when the connection is
+    /// told `token_expired` and closed. On the event loop.
+    func reauthenticated(_ principal: Principal) {
+        self.connection.value?.reauthenticated(principal)
+    }
+
     /// Counts a refusal in `roost_security_refusals_total{reason}` (`forbidden`, `rate_limited`). On the event loop.
     func countSecurityRefusal(_ reason: String) {
         self.connection.value?.countSecurityRefusal(reason)

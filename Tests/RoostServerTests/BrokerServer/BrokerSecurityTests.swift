@@ -22,6 +22,7 @@ import Testing
                 #"{"publish":["orders.>"],"subscribe":["orders.>"],"consumers":["billing-*"]}"#)),
             StaticToken(name: "payments", secret: "payments-token", permissions: try Self.permissions(#"{"publish":["payments.>"]}"#)),
         ]
+        security.jwt = JWTConfiguration(keys: [.hs256(secret: SecurityServerTests.secret)], leewaySeconds: 0)
         configure(&security)
         let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
         return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
@@ -111,6 +112,41 @@ import Testing
         clock.advance(by: 10_000)
         for id in 8...10 { #expect(try await self.code(publish(id)) == "ok") }
         #expect(try harness.server.broker.describeTopic("payments.settled").endOffset == 7, "refused publishes stored nothing")
+        await client.close()
+        try await harness.finish()
+    }
+
+    @Test func authFrameReplacesTheCredentialAndItsPermissions() async throws {
+        let harness = try await Self.start()
+        try harness.server.broker.createTopic("orders.created")
+        try harness.server.broker.createTopic("payments.settled")
+        let client = try await self.connect(harness, token: "payments-token")
+        let orders = #"{"op":"publish","id":1,"topic":"orders.created","data":1}"#
+        #expect(try await self.code(self.request(client, orders)) == "forbidden")
+        let wrong = try await self.request(client, #"{"op":"auth","id":2,"token":"nope"}"#)
+        #expect(self.code(wrong) == "unauthorized")
+        let payments = #"{"op":"publish","id":3,"topic":"payments.settled","data":1}"#
+        #expect(try await self.code(self.request(client, payments)) == "ok", "a refused auth keeps the credential")
+        #expect(try await self.code(self.request(client, #"{"op":"auth","id":4,"token":"orders-token"}"#)) == "ok")
+        #expect(try await self.code(self.request(client, #"{"op":"publish","id":5,"topic":"orders.created","data":1}"#)) == "ok")
+        let old = #"{"op":"publish","id":6,"topic":"payments.settled","data":1}"#
+        #expect(try await self.code(self.request(client, old)) == "forbidden", "the new token's permissions only")
+        await client.close()
+        try await harness.finish()
+    }
+
+    @Test func credentialFromAnAuthFrameExpiresLikeOneFromTheUpgrade() async throws {
+        let clock = ManualClock(milliseconds: SecurityServerTests.nowSeconds * 1000)
+        let harness = try await Self.start(clock: clock)
+        let client = try await self.connect(harness, token: "orders-token")
+        let jwt = try await SecurityServerTests.jwt(expiresIn: 1)
+        #expect(try await self.code(self.request(client, #"{"op":"auth","id":1,"token":"\#(jwt)"}"#)) == "ok")
+        // The static token never expired; the JWT that replaced it does, a second later.
+        var told = false
+        while let frame = await client.readFrame(), frame.opcode != 0x8 {
+            told = told || String(decoding: frame.payload, as: UTF8.self).contains("\"code\":\"token_expired\"")
+        }
+        #expect(told)
         await client.close()
         try await harness.finish()
     }
