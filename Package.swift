@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "RoostClientTests",
             dependencies: [
-                "RoostClient", "RoostProtocol", "RoostServer", "RoostTesting",
+                "RoostClient", "RoostProtocol", "RoostServer", "RoostTesting", "RoostSecurity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
