@@ -29,8 +29,9 @@ enum AtomicFile {
         guard fd >= 0 else { throw failure("open", temporary) }
         var written = 0
         while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                systemWrite(fd, raw.baseAddress! + written, raw.count - written)
+            let result = bytes.withUnsafeBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return systemWrite(fd, base + written, raw.count - written)
             }
             if result < 0 {
                 if errno == EINTR { continue }

@@ -129,9 +129,9 @@ extension Broker {
         }
     }
 
-    /// Stores messages that reached max deliveries in the consumer's dead-letter topic (`$dlq.<consumer>`,
+    /// Stores messages given up on (max deliveries, terminated) in the consumer's dead-letter topic (`$dlq.<consumer>`,
     /// `$dlq` for ephemeral consumers), with headers saying where they came from and why, then acks them.
-    func deadLetter(_ consumer: Consumer, _ entries: [(message: Message, deliveries: Int)]) {
+    func deadLetter(_ consumer: Consumer, _ entries: [DeadLetter]) {
         let name = consumer.durable ? TopicName.deadLetterTopic(forConsumer: consumer.name) : "$dlq"
         let topic: Topic
         do {
@@ -147,7 +147,7 @@ extension Broker {
                 RecordHeader(name: BrokerHeaders.deadLetterTopic, value: entry.message.topic),
                 RecordHeader(name: BrokerHeaders.deadLetterOffset, value: String(record.offset)),
                 RecordHeader(name: BrokerHeaders.deadLetterConsumer, value: consumer.name),
-                RecordHeader(name: BrokerHeaders.deadLetterReason, value: "max_deliveries"),
+                RecordHeader(name: BrokerHeaders.deadLetterReason, value: entry.reason.rawValue),
                 RecordHeader(name: BrokerHeaders.deadLetterDeliveries, value: String(entry.deliveries)),
             ], value: record.value)
         }

@@ -20,6 +20,13 @@ extension Broker {
         let settings = Consumer.Settings(
             filter: request.filter, ackPolicy: request.ackPolicy, ackWaitMilliseconds: request.ackWaitMilliseconds,
             maxDeliveries: request.maxDeliveries)
+        // Start positions are found before taking the registry lock: `.time` reads the log's time index.
+        let candidates: [Topic] = registry.withLockedValue { registry in
+            if let name = request.consumer, registry.consumers[name] != nil { return [] }
+            return registry.topics.values.filter { TopicName.matches($0.name, pattern: request.filter) }
+        }
+        var positions: [String: Int64] = [:]
+        for topic in candidates { positions[topic.name] = try startOffset(request.start, in: topic.log) }
         let (consumer, created) = try registry.withLockedValueThrowing { registry throws(BrokerError) -> (Consumer, Bool) in
             try ensureRunning(registry)
             if let name = request.consumer, let existing = registry.consumers[name] {
@@ -35,13 +42,12 @@ extension Broker {
             }
             let name = request.consumer ?? "~\(id)"
             let consumer = makeConsumer(name: name, durable: request.consumer != nil, settings: settings, createdAt: clock.nowMilliseconds())
-            var cursors: [TopicCursor] = []
-            for topic in registry.topics.values where TopicName.matches(topic.name, pattern: request.filter) {
-                cursors.append(TopicCursor(topic: topic, position: try startOffset(request.start, in: topic.log)))
-            }
             registry.consumers[name] = consumer
             registry.filters.insert(consumer, pattern: request.filter)
-            for cursor in cursors { consumer.attach(cursor) }
+            for topic in registry.topics.values where TopicName.matches(topic.name, pattern: request.filter) {
+                // A topic created since the positions were found is new: all of it is after the subscription.
+                consumer.attach(TopicCursor(topic: topic, position: positions[topic.name] ?? topic.log.startOffset))
+            }
             return (consumer, true)
         }
         if created, consumer.durable { stateStore.markDirty(consumer) }

@@ -10,6 +10,7 @@ import RoostStorage
 /// Thread-safe: every method may be called from any thread and never blocks on a log read (reads run on the
 /// broker's reader queues). Exceptions, which do blocking file I/O on the caller's thread and are meant for
 /// rare admin paths: `init`, `shutdown`, topic create/alter/delete (and the auto-create of a first publish),
+/// consumer reset (reads the time index for `.time`) and delete (removes its file),
 /// and creating a consumer with a `.time` start position. See Docs/architecture.md for lock ownership.
 public final class Broker: Sendable {
     struct Registry: Sendable {
@@ -52,7 +53,8 @@ public final class Broker: Sendable {
         self.clock = clock
         self.logger = logger
         self.fanOut = fanOut ?? LocalFanOut(maxMessages: configuration.tailCacheMessages, maxBytes: configuration.tailCacheBytes)
-        self.stateStore = try BrokerStateStore(directory: stateDirectory, logger: logger)
+        self.stateStore = try BrokerStateStore(
+            directory: stateDirectory, flushIntervalMilliseconds: configuration.consumerFlushIntervalMilliseconds, logger: logger)
         self.readerQueues = (0..<configuration.readerQueues).map { DispatchQueue(label: "roost.broker.reader.\($0)") }
         try restore()
         if let interval = configuration.tickIntervalMilliseconds { scheduleTick(every: interval) }

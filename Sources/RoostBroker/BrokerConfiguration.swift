@@ -20,11 +20,13 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// topic that uses dedup ids, none for topics that do not.
     public var dedupMaxEntriesPerTopic: Int
     /// Messages of the newest appends kept in memory per topic so that tail subscribers are served without a
-    /// read. Default 4,096 messages (and at most `tailCacheBytes`).
+    /// read. Default 16,384 messages (and at most `tailCacheBytes`): more than a few pipelined publish batches,
+    /// so that subscribers a little behind a fast publisher still share the appended messages.
     public var tailCacheMessages: Int
     /// Bytes of payload kept in the tail cache per topic. Default 4 MiB.
     public var tailCacheBytes: Int
-    /// Largest read from the log for one catch-up step, messages. Default 1,024: one delivery batch.
+    /// Largest read from the log for one catch-up step, messages. Default 4,096: one delivery batch, large
+    /// enough to amortize a read's index lookup and batch decompression.
     public var readBatchMessages: Int
     /// Largest read from the log for one catch-up step, bytes. Default 1 MiB.
     public var readBatchBytes: Int
@@ -38,6 +40,10 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Interval of the broker's own timer (ack wait expiry, delayed nacks, consumer state flush), ms. `nil`:
     /// no timer, the owner calls `Broker.tick()` (tests do, after advancing a manual clock). Default 100 ms.
     public var tickIntervalMilliseconds: Int64?
+    /// Least time between two writes of durable consumers' state while acks keep coming, ms. Default 10: at
+    /// most 100 state fsyncs a second however fast acks arrive; a crash forgets at most the acks of the last
+    /// interval (they are redelivered).
+    public var consumerFlushIntervalMilliseconds: Int64
 
     public init(
         autoCreateTopics: Bool = true,
@@ -47,14 +53,15 @@ public struct BrokerConfiguration: Sendable, Hashable {
         maxBatchBytes: Int = 16 << 20,
         dedupWindowMilliseconds: Int64 = 120_000,
         dedupMaxEntriesPerTopic: Int = 10_000,
-        tailCacheMessages: Int = 4_096,
+        tailCacheMessages: Int = 16_384,
         tailCacheBytes: Int = 4 << 20,
-        readBatchMessages: Int = 1_024,
+        readBatchMessages: Int = 4_096,
         readBatchBytes: Int = 1 << 20,
         readerQueues: Int = 4,
         maxInFlightLimit: Int = 10_000,
         maxMembersPerConsumer: Int = 64,
-        tickIntervalMilliseconds: Int64? = 100
+        tickIntervalMilliseconds: Int64? = 100,
+        consumerFlushIntervalMilliseconds: Int64 = 10
     ) {
         self.autoCreateTopics = autoCreateTopics
         self.defaultTopicConfiguration = defaultTopicConfiguration
@@ -71,12 +78,14 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.maxInFlightLimit = maxInFlightLimit
         self.maxMembersPerConsumer = maxMembersPerConsumer
         self.tickIntervalMilliseconds = tickIntervalMilliseconds
+        self.consumerFlushIntervalMilliseconds = consumerFlushIntervalMilliseconds
     }
 
     func validate() throws(BrokerError) {
         let positives = [maxMessageBytes, maxBatchMessages, maxBatchBytes, dedupMaxEntriesPerTopic, tailCacheMessages,
                          tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer]
-        if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0 {
+        if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
+            || consumerFlushIntervalMilliseconds < 0 {
             throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
         }
     }

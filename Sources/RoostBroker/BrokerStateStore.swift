@@ -8,8 +8,9 @@ import NIOConcurrencyHelpers
 /// when) and `consumers/<name>.json`, one per durable consumer. Every write is atomic (`AtomicFile`).
 ///
 /// Consumer writes are coalesced: `markDirty` only records the consumer; one flush at a time runs on a
-/// serial queue and writes each dirty consumer once, however many acks arrived meanwhile. So an ack storm
-/// costs one fsync per consumer per flush, and a crash loses at most the acks of the flush in progress.
+/// serial queue and writes each dirty consumer once, however many acks arrived meanwhile, and the next flush
+/// starts `flushInterval` after it. So an ack storm costs one fsync per consumer per flush, and a crash loses
+/// at most the acks of the last interval and the flush in progress.
 final class BrokerStateStore: Sendable {
     struct TopicMetadata: Codable, Sendable, Equatable {
         var autoCreated: Bool
@@ -28,7 +29,12 @@ final class BrokerStateStore: Sendable {
     private let queue = DispatchQueue(label: "roost.broker.state")
     private let flush = NIOLockedValueBox(Flush())
 
-    init(directory: String, logger: Logger) throws(BrokerError) {
+    /// Pause between two consumer flushes while changes keep coming, so that a stream of acks costs at most
+    /// `1000 / flushInterval` fsyncs a second instead of a back-to-back fsync loop.
+    private let flushInterval: Int
+
+    init(directory: String, flushIntervalMilliseconds: Int64, logger: Logger) throws(BrokerError) {
+        self.flushInterval = Int(flushIntervalMilliseconds)
         self.directory = directory
         self.consumersDirectory = directory + "/consumers"
         self.logger = logger
@@ -111,31 +117,30 @@ final class BrokerStateStore: Sendable {
         if now { done() }
     }
 
+    /// Writes the dirty consumers, then, if more changed meanwhile, runs again after `flushInterval`.
     private func runFlushes() {
-        while true {
-            let (batch, waiters): ([Consumer], [@Sendable () -> Void]) = flush.withLockedValue { flush in
-                let batch = Array(flush.dirty.values)
-                flush.dirty = [:]
-                if batch.isEmpty {
-                    flush.running = false
-                    let waiters = flush.waiters
-                    flush.waiters = []
-                    return ([], waiters)
-                }
-                return (batch, [])
-            }
+        let (batch, waiters): ([Consumer], [@Sendable () -> Void]) = flush.withLockedValue { flush in
+            let batch = Array(flush.dirty.values)
+            flush.dirty = [:]
             if batch.isEmpty {
-                for waiter in waiters { waiter() }
-                return
+                flush.running = false
+                defer { flush.waiters = [] }
+                return ([], flush.waiters)
             }
-            for consumer in batch where !consumer.deleted.load(ordering: .sequentiallyConsistent) {
-                do {
-                    try save(consumer)
-                } catch {
-                    logger.error("consumer state write failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
-                }
+            return (batch, [])
+        }
+        if batch.isEmpty {
+            for waiter in waiters { waiter() }
+            return
+        }
+        for consumer in batch where !consumer.deleted.load(ordering: .sequentiallyConsistent) {
+            do {
+                try save(consumer)
+            } catch {
+                logger.error("consumer state write failed", metadata: ["consumer": "\(consumer.name)", "error": "\(error)"])
             }
         }
+        queue.asyncAfter(deadline: .now() + .milliseconds(flushInterval)) { self.runFlushes() }
     }
 
     private func path(of consumer: String) -> String { consumersDirectory + "/" + consumer + ".json" }

@@ -57,6 +57,30 @@ extension Consumer {
         if wake { self.wake() }
     }
 
+    func ack(topic: String, offsets: [Int64]) throws(BrokerError) {
+        let (wake, missing) = state.withLockedValue { $0.ack(topic: topic, offsets: offsets) }
+        if durable, missing < offsets.count { hooks.changed(self) }
+        if wake { self.wake() }
+        if missing > 0 {
+            throw BrokerError(code: .notInFlight, message: "\(missing) of \(offsets.count) offsets of '\(topic)' were not in flight for consumer '\(name)'")
+        }
+    }
+
+    func inProgress(topic: String, offset: Int64) throws(BrokerError) {
+        let now = clock.nowMilliseconds()
+        guard state.withLockedValue({ $0.inProgress(topic: topic, offset: offset, now: now) }) else {
+            throw BrokerError(code: .notInFlight, message: "offset \(offset) of '\(topic)' is not in flight for consumer '\(name)'")
+        }
+    }
+
+    func terminate(topic: String, offset: Int64) throws(BrokerError) {
+        guard let (deadLetter, wake) = state.withLockedValue({ $0.terminate(topic: topic, offset: offset) }) else {
+            throw BrokerError(code: .notInFlight, message: "offset \(offset) of '\(topic)' is not in flight for consumer '\(name)'")
+        }
+        hooks.deadLetter(self, [deadLetter])
+        if wake { self.wake() }
+    }
+
     func ackCumulative(topic: String, upTo: Int64) {
         let wake = state.withLockedValue { $0.ackCumulative(topic: topic, upTo: upTo) }
         if durable { hooks.changed(self) }

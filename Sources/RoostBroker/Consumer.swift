@@ -22,9 +22,9 @@ final class Consumer: LiveListener {
 
     /// Where the consumer reports what the broker must do for it.
     struct Hooks: Sendable {
-        /// Messages that reached max deliveries: publish them to the dead-letter topic, then call
+        /// Messages given up on (max deliveries, terminated): publish them to the dead-letter topic, then call
         /// `deadLettered(topic:offset:)` (or `deadLetterFailed`).
-        var deadLetter: @Sendable (Consumer, [(message: Message, deliveries: Int)]) -> Void
+        var deadLetter: @Sendable (Consumer, [DeadLetter]) -> Void
         /// The stored part of the state changed (durable consumers): persist it soon.
         var changed: @Sendable (Consumer) -> Void
     }

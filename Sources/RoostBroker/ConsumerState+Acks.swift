@@ -15,6 +15,36 @@ extension ConsumerState {
         return .acked(wake: returnCredit(to: entry.member))
     }
 
+    /// Acks several offsets under one lock; returns whether a member got credit back from zero and how many
+    /// offsets were not in flight.
+    mutating func ack(topic: String, offsets: [Int64]) -> (wake: Bool, notInFlight: Int) {
+        var wake = false
+        var missing = 0
+        for offset in offsets {
+            switch ack(topic: topic, offset: offset) {
+            case .acked(let credit): wake = wake || credit
+            case .notInFlight: missing += 1
+            }
+        }
+        return (wake, missing)
+    }
+
+    /// Work in progress: the ack wait of an in-flight message starts again from `now`.
+    mutating func inProgress(topic: String, offset: Int64, now: Int64) -> Bool {
+        guard cursors[topic]?.pending[offset] != nil else { return false }
+        cursors[topic]?.pending[offset]?.deadline = now + settings.ackWaitMilliseconds
+        return true
+    }
+
+    /// Terminate: the message will not be redelivered; it goes to the dead-letter topic (then counts as acked).
+    mutating func terminate(topic: String, offset: Int64) -> (DeadLetter, wake: Bool)? {
+        guard var cursor = cursors[topic], let entry = cursor.pending.removeValue(forKey: offset) else { return nil }
+        cursor.deadLettering.insert(offset)
+        cursors[topic] = cursor
+        let wake = returnCredit(to: entry.member)
+        return (DeadLetter(message: entry.message, deliveries: entry.deliveries, reason: .terminated), wake)
+    }
+
     /// Cumulative ack: everything delivered on `topic` up to and including `upTo`.
     mutating func ackCumulative(topic: String, upTo: Int64) -> Bool {
         guard var cursor = cursors[topic] else { return false }

@@ -24,7 +24,7 @@ struct ReadPlan {
 struct Outbox {
     var deliveries: [Int: (sink: any DeliverySink, batch: [Delivery])] = [:]
     var caughtUp: [(sink: any DeliverySink, topic: String, offset: Int64)] = []
-    var deadLetters: [(message: Message, deliveries: Int)] = []
+    var deadLetters: [DeadLetter] = []
     var read: ReadPlan?
     var progressed = false
     /// The stored state (floors) changed.
@@ -114,22 +114,42 @@ struct ConsumerState: Sendable {
         return outbox
     }
 
+    /// Gives consecutive messages starting at the cursor's `nextOffset` to members, a run per member while
+    /// its credit lasts (one dictionary update per run, not per message), skipping offsets acked before.
     private mutating func assign(topic: String, messages: [Message], fromLog: Bool, now: Int64, outbox: inout Outbox) {
         guard var cursor = cursors[topic], let first = messages.first, first.offset == cursor.nextOffset else { return }
         if fromLog {
             for id in memberOrder { members[id]?.caughtUp.remove(topic) }
         }
         var delivered = 0
-        defer { if delivered > 0 { cursor.topic.messagesOut.increment(by: delivered) } }
-        for message in messages {
-            if cursor.acked.contains(message.offset) {
-                cursor.nextOffset = message.offset + 1
+        var index = 0
+        while index < messages.count {
+            if !cursor.acked.isEmpty, cursor.acked.contains(messages[index].offset) {
+                cursor.nextOffset = messages[index].offset + 1
+                index += 1
                 continue
             }
-            guard let member = pickMember() else { break }
-            deliver(message, deliveries: 1, to: member, cursor: &cursor, now: now, outbox: &outbox)
-            delivered += 1
-            cursor.nextOffset = message.offset + 1
+            guard let memberID = pickMember(), var member = members[memberID] else { break }
+            var end = index
+            let limit = min(messages.count, index + member.credit)
+            while end < limit, cursor.acked.isEmpty || !cursor.acked.contains(messages[end].offset) { end += 1 }
+            let run = messages[index..<end]
+            member.credit -= run.count
+            members[memberID] = member
+            if settings.ackPolicy == .explicit {
+                let deadline = now + settings.ackWaitMilliseconds
+                for message in run {
+                    cursor.pending[message.offset] = PendingDelivery(message: message, deliveries: 1, deadline: deadline, member: memberID)
+                }
+            }
+            outbox.deliveries[memberID, default: (member.sink, [])].batch.append(contentsOf: run.lazy.map { Delivery(message: $0, deliveryCount: 1) })
+            cursor.nextOffset = messages[end - 1].offset + 1
+            delivered += run.count
+            index = end
+        }
+        if delivered > 0 {
+            outbox.progressed = true
+            cursor.topic.messagesOut.increment(by: delivered)
         }
         if settings.ackPolicy == .none, cursor.ackFloor != cursor.nextOffset {
             cursor.ackFloor = cursor.nextOffset
@@ -146,7 +166,7 @@ struct ConsumerState: Sendable {
                 if let max = settings.maxDeliveries, entry.deliveries >= max {
                     cursor.redeliver.removeFirst()
                     cursor.deadLettering.insert(entry.message.offset)
-                    outbox.deadLetters.append((entry.message, entry.deliveries))
+                    outbox.deadLetters.append(DeadLetter(message: entry.message, deliveries: entry.deliveries, reason: .maxDeliveries))
                     continue
                 }
                 guard let member = pickMember() else { break }

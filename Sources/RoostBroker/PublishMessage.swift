@@ -52,7 +52,7 @@ public enum BrokerHeaders {
     public static let deadLetterOffset = "roost-dlq-offset"
     /// On a dead letter: the consumer that gave up on it.
     public static let deadLetterConsumer = "roost-dlq-consumer"
-    /// On a dead letter: why (`max_deliveries`).
+    /// On a dead letter: why (`max_deliveries`, or `terminated` by a subscriber).
     public static let deadLetterReason = "roost-dlq-reason"
     /// On a dead letter: how many times it was delivered.
     public static let deadLetterDeliveries = "roost-dlq-deliveries"

@@ -30,6 +30,26 @@ public final class Subscription: Sendable {
         try consumer.ack(topic: topic, offset: offset)
     }
 
+    /// Acknowledges several delivered messages of `topic` at once (one lock, one wake-up). Every offset that
+    /// is in flight is acked; throws `notInFlight` afterwards if some were not.
+    public func ack(topic: String, offsets: [Int64]) throws(BrokerError) {
+        try ensureOpen()
+        try consumer.ack(topic: topic, offsets: offsets)
+    }
+
+    /// Work in progress: restarts the ack wait of an in-flight message, so that a long task is not redelivered.
+    public func inProgress(topic: String, offset: Int64) throws(BrokerError) {
+        try ensureOpen()
+        try consumer.inProgress(topic: topic, offset: offset)
+    }
+
+    /// Terminate: the message is never redelivered; it goes to the dead-letter topic with reason `terminated`
+    /// and then counts as acked.
+    public func terminate(topic: String, offset: Int64) throws(BrokerError) {
+        try ensureOpen()
+        try consumer.terminate(topic: topic, offset: offset)
+    }
+
     /// Acknowledges everything the consumer was delivered on `topic` up to and including `upTo`.
     public func ackCumulative(topic: String, upTo: Int64) throws(BrokerError) {
         try ensureOpen()

@@ -16,6 +16,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Roost: storage append and read, broker fan-out, and WebSocket load.",
-        subcommands: [StorageBenchCommand.self, CodecBenchCommand.self]
+        subcommands: [StorageBenchCommand.self, CodecBenchCommand.self, BrokerBenchCommand.self]
     )
 }

@@ -1,35 +1,66 @@
-import Foundation
 import NIOCore
 import RoostBroker
 import RoostStorage
+import RoostTesting
 
-/// A broker over a log store and a temporary state directory, with a manual clock. `restart()` simulates a
-/// crash: the old broker is dropped without shutdown and a new one opens the same store and directory.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A broker over a log store and a temporary directory, with a manual clock. `restart` reopens the broker
+/// (and, for the disk store, the store) on the same directories: after a clean `shutdown`, or as after a
+/// crash, dropping the old instances without closing anything.
 final class BrokerFixture {
-    let directory: String
-    let clock = ManualClock()
-    let store: any LogStore
-    var configuration: BrokerConfiguration
-    private(set) var broker: Broker
-
-    init(configuration: BrokerConfiguration = .init(tickIntervalMilliseconds: nil)) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("roost-broker-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        self.configuration = configuration
-        store = InMemoryLogStore(clock: clock)
-        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory + "/state", clock: clock)
+    enum StoreKind: Sendable, CaseIterable {
+        case memory
+        case disk
     }
 
-    /// Opens a new broker on the same store and state directory, as after a crash (nothing flushed by a
-    /// shutdown: only what the broker had written on its own survives).
-    func restart() async throws {
-        await broker.flushConsumerState()
-        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory + "/state", clock: clock)
+    let directory: TemporaryDirectory
+    let clock = ManualClock()
+    let kind: StoreKind
+    var configuration: BrokerConfiguration
+    private(set) var store: any LogStore
+    private(set) var broker: Broker
+
+    init(configuration: BrokerConfiguration = .init(tickIntervalMilliseconds: nil), store kind: StoreKind = .memory) throws {
+        directory = try TemporaryDirectory(prefix: "roost-broker")
+        self.kind = kind
+        self.configuration = configuration
+        store = try Self.openStore(kind, directory: directory, clock: clock, previous: nil)
+        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock)
+    }
+
+    private static func openStore(_ kind: StoreKind, directory: TemporaryDirectory, clock: ManualClock, previous: (any LogStore)?) throws -> any LogStore {
+        switch kind {
+        case .memory: return previous ?? InMemoryLogStore(clock: clock)
+        case .disk: return try DiskLogStore(directory: directory.appending("logs"), clock: clock)
+        }
+    }
+
+    /// Opens a new broker on the same directories. `clean`: shut the old one down first. Otherwise it is
+    /// dropped as in a crash: the broker writes nothing more (only consumer-state flushes already started
+    /// survive), and the disk store, which must release its directory lock to be reopened in this process,
+    /// is closed and its clean-shutdown marker removed, so that it recovers as after a crash.
+    func restart(clean: Bool = false) async throws {
+        if clean {
+            try broker.shutdown()
+        } else {
+            await broker.flushConsumerState()
+            if kind == .disk {
+                try store.close()
+                unlink(directory.appending("logs/" + LogFileNames.cleanShutdownMarker))
+            }
+        }
+        store = try Self.openStore(kind, directory: directory, clock: clock, previous: kind == .memory ? store : nil)
+        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock)
     }
 
     deinit {
         try? broker.shutdown()
-        try? FileManager.default.removeItem(atPath: directory)
+        directory.remove()
     }
 
     /// Publishes `count` messages with payloads "m<i>" in batches, waiting for each batch's confirm.

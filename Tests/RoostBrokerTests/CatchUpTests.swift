@@ -1,6 +1,7 @@
 import NIOCore
 import RoostBroker
 import RoostStorage
+import RoostTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(2))) struct CatchUpTests {

@@ -1,5 +1,6 @@
 import NIOCore
 import RoostStorage
+import RoostTesting
 import Testing
 
 @Suite struct InMemoryLogStoreTests {

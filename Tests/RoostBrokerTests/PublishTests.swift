@@ -1,6 +1,7 @@
 import NIOCore
 import RoostBroker
 import RoostStorage
+import RoostTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct PublishTests {
@@ -79,10 +80,11 @@ import Testing
         #expect(try await publish("d").duplicate)
     }
 
-    @Test func dedupTableSurvivesARestart() async throws {
-        let fixture = try BrokerFixture()
+    @Test(arguments: RestartMode.all)
+    func dedupTableSurvivesARestart(mode: RestartMode) async throws {
+        let fixture = try BrokerFixture(store: mode.store)
         let first = try await fixture.broker.publish(topic: "t", messages: [PublishMessage(payload: ByteBuffer(string: "a"), dedupId: "retry-me")])
-        try await fixture.restart()
+        try await fixture.restart(clean: mode.clean)
         let again = try await fixture.broker.publish(topic: "t", messages: [PublishMessage(payload: ByteBuffer(string: "a"), dedupId: "retry-me")])
         #expect(again.messages[0].duplicate && again.messages[0].offset == first.messages[0].offset)
         #expect(try fixture.broker.describeTopic("t").endOffset == 1)

@@ -1,6 +1,7 @@
 import NIOCore
 import RoostBroker
 import RoostStorage
+import RoostTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(1))) struct RedeliveryTests {
@@ -97,5 +98,33 @@ import Testing
         await creditSink.wait(forCount: 8)
         #expect(explicitSink.snapshot.count == 8 && creditSink.snapshot.count == 8)
         #expect(creditSink.snapshot.offsets("t") == Array(0..<8))
+    }
+
+    @Test func inProgressRestartsTheAckWaitAndTerminateDeadLettersAtOnce() async throws {
+        let fixture = try BrokerFixture()
+        try await fixture.publish("t", count: 4)
+        let (subscription, sink) = try fixture.subscribe(
+            SubscriptionRequest(filter: "t", consumer: "worker", start: .earliest, ackPolicy: .explicit, ackWaitMilliseconds: 1_000))
+        await sink.wait(forCount: 4)
+        fixture.clock.advance(by: 900)
+        try subscription.inProgress(topic: "t", offset: 0)
+        try subscription.terminate(topic: "t", offset: 1)
+        try subscription.ack(topic: "t", offsets: [2, 3])
+        #expect(throws: BrokerError.self) { try subscription.ack(topic: "t", offsets: [2]) }
+        fixture.clock.advance(by: 200)
+        fixture.broker.tick()
+        // Offset 0 was extended to 1,900 ms: nothing is due at 1,100 ms.
+        let (_, dlq) = try fixture.subscribe(SubscriptionRequest(filter: "$dlq.worker", start: .earliest), mode: .credit)
+        await dlq.wait(forCount: 1)
+        let headers = dlq.snapshot.deliveries[0].message.record.headers
+        #expect(headers.contains(RecordHeader(name: BrokerHeaders.deadLetterReason, value: "terminated")))
+        #expect(headers.contains(RecordHeader(name: BrokerHeaders.deadLetterOffset, value: "1")))
+        #expect(sink.snapshot.count == 4)
+        fixture.clock.advance(by: 800)
+        fixture.broker.tick()
+        await sink.wait(forCount: 5)
+        #expect(sink.snapshot.deliveries[4].offset == 0 && sink.snapshot.deliveries[4].redelivered)
+        try subscription.ack(topic: "t", offset: 0)
+        #expect(try fixture.broker.describeConsumer("worker").topics[0].ackFloor == 4)
     }
 }

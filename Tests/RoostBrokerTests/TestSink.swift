@@ -48,12 +48,17 @@ final class TestSink: DeliverySink {
         handle(early, subscription)
     }
 
+    /// Acks or credits first, then records: a test that saw a delivery also sees its ack done.
     func deliver(_ deliveries: [Delivery]) {
-        let subscription = update(early: deliveries) { snapshot in
+        let subscription = state.withLockedValue { state in
+            if state.subscription == nil { state.early += deliveries }
+            return state.subscription
+        }
+        if let subscription { handle(deliveries, subscription) }
+        update { snapshot in
             if keepDeliveries { snapshot.deliveries += deliveries }
             snapshot.count += deliveries.count
         }
-        if let subscription { handle(deliveries, subscription) }
         counter?.add(deliveries.count)
     }
 
@@ -67,11 +72,11 @@ final class TestSink: DeliverySink {
     }
 
     func caughtUp(topic: String, offset: Int64) {
-        _ = update { $0.caughtUp.append((topic, offset)) }
+        update { $0.caughtUp.append((topic, offset)) }
     }
 
     func subscriptionClosed(reason: SubscriptionCloseReason) {
-        _ = update { $0.closed = reason }
+        update { $0.closed = reason }
     }
 
     var snapshot: Snapshot { state.withLockedValue { $0.snapshot } }
@@ -93,19 +98,17 @@ final class TestSink: DeliverySink {
         await wait { $0.count >= count }
     }
 
-    private func update(early: [Delivery] = [], _ body: (inout Snapshot) -> Void) -> Subscription? {
-        let (ready, subscription) = state.withLockedValue { state in
+    private func update(_ body: (inout Snapshot) -> Void) {
+        let ready = state.withLockedValue { state in
             body(&state.snapshot)
-            if state.subscription == nil { state.early += early }
             var ready: [CheckedContinuation<Void, Never>] = []
             state.waiters.removeAll { waiter in
                 if waiter.predicate(state.snapshot) { ready.append(waiter.continuation); return true }
                 return false
             }
-            return (ready, state.subscription)
+            return ready
         }
         for continuation in ready { continuation.resume() }
-        return subscription
     }
 }
 

@@ -45,6 +45,8 @@ public final class InMemoryLogStore: LogStore {
         for waiter in removed.close() { waiter() }
     }
 
+    /// Drops records older than each log's retention time. An in-memory log has no segments: the count
+    /// returned is of records dropped.
     @discardableResult
     public func enforceRetention() throws -> Int {
         let logs = state.withLockedValue { Array($0.logs.values) }
