@@ -37,7 +37,7 @@ test: deps
 
 run: release
 	mkdir -p $(DATA_DIR)
-	.build/release/roost bench storage --dir $(DATA_DIR)/bench $(ROOST_FLAGS)
+	.build/release/roost serve --data $(DATA_DIR) $(ROOST_FLAGS)
 
 bench: release
 	.build/release/roost bench storage --dir $$(mktemp -d) $(ROOST_FLAGS)

@@ -2,4 +2,4 @@
 import ArgumentParser
 import RoostCLI
 
-await RoostCommand.main()
+await RoostCommand.start()

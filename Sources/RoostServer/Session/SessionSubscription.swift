@@ -1,0 +1,42 @@
+import NIOCore
+import RoostBroker
+
+/// One open subscription of a session, on the session's event loop: what the broker handed over and the
+/// session has not yet written. The queue never holds more than the subscription's in-flight limit, because
+/// the broker delivers only within credit and credit comes back only once messages are written (ack none) or
+/// acked (explicit).
+final class SessionSubscription {
+    /// An entry waiting to be written, in the order the broker produced it.
+    enum Item {
+        case delivery(Delivery)
+        case caughtUp(topic: String, offset: Int64)
+    }
+
+    /// The local key (its `SubscriptionSink` posts under it).
+    let key: Int
+    /// The id the client sees (`s1`, `s2`, ...).
+    let name: String
+    /// The broker's handle: acks, nacks, credit, close.
+    let subscription: Subscription
+    /// The topic or pattern subscribed to.
+    let filter: String
+    /// Whether `filter` is a pattern (acks must then name their topic).
+    let isPattern: Bool
+    /// Messages per delivery frame: 1 = `message` frames, more = `messages` frames.
+    let batch: Int
+    /// Ack policy none: the session grants credit back as it writes.
+    let grantsCredit: Bool
+    /// Whether the subscribe `ok` is written; deliveries wait for it.
+    var announced = false
+    var queue = CircularBuffer<Item>(initialCapacity: 4)
+
+    init(key: Int, subscription: Subscription, filter: String, batch: Int, grantsCredit: Bool) {
+        self.key = key
+        self.name = "s\(key)"
+        self.subscription = subscription
+        self.filter = filter
+        self.isPattern = filter.contains("*") || filter.contains(">")
+        self.batch = batch
+        self.grantsCredit = grantsCredit
+    }
+}
