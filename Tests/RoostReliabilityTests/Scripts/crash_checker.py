@@ -49,6 +49,7 @@ class Model:
 
 
 def start_broker(roost, data, log_path):
+    start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
     log = open(log_path, "ab")
     proc = subprocess.Popen(
         [roost, "serve", "--host", "127.0.0.1", "--port", "0", "--data", data, "--log-level", "info"],
@@ -58,6 +59,7 @@ def start_broker(roost, data, log_path):
         if proc.poll() is not None:
             raise Failure(f"broker exited with {proc.returncode} before serving (see {log_path})")
         with open(log_path, "rb") as f:
+            f.seek(start)
             found = URL_RE.findall(f.read())
         if found:
             return proc, int(found[-1])
@@ -66,14 +68,20 @@ def start_broker(roost, data, log_path):
     raise Failure("broker did not start within 60 s")
 
 
-async def read_topic(port):
-    """Every stored message, via an ephemeral subscription from the start until caught up."""
+async def read_topic(port, expect_topic):
+    """Every stored message, via an ephemeral subscription from the start until caught up. A topic that does
+    not exist yet (nothing was ever confirmed) sends no `caught_up`: that is an empty topic."""
     async with websockets.connect(f"ws://127.0.0.1:{port}/v1/ws", max_size=None, open_timeout=10) as ws:
         await ws.send(json.dumps({"op": "subscribe", "id": 1, "topic": TOPIC, "from": "earliest",
                                   "ack": "none", "batch": 1000, "max_inflight": 10000}))
         records = []
         while True:
-            frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+            try:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 30 if expect_topic else 3))
+            except asyncio.TimeoutError:
+                if expect_topic:
+                    raise Failure("reading the topic back timed out")
+                return records
             op = frame.get("op")
             if op == "error":
                 if frame.get("code") == "topic_not_found":
@@ -197,7 +205,7 @@ async def main_async(args):
         for round_no in range(args.rounds + 1):
             proc, port = start_broker(args.roost, store, log_path)
             try:
-                total = verify(model, await read_topic(port), round_no)
+                total = verify(model, await read_topic(port, bool(model.confirmed)), round_no)
                 if round_no == args.rounds:
                     break
                 tasks, stop = await run_round(model, port, args, rng)
