@@ -4,6 +4,7 @@
 #   make test    installs what is missing, builds, runs every test
 #   make bench   storage and broker micro-benchmarks (release build)
 #   make reliability  fault-injection tests and the full crash-under-load checker (Docs/reliability.md)
+#   make soak    30 minutes of mixed load, RSS and descriptors sampled (SOAK_SECONDS)
 #   make fuzz    every libFuzzer harness for FUZZ_SECONDS each (Docs/reliability.md)
 #
 # Only what is missing is installed: Debian packages through apt-get, Python test tools through pip.
@@ -13,7 +14,7 @@ APT_PACKAGES := liblz4-dev libxxhash-dev pkg-config
 DATA_DIR     ?= ./data
 ROOST_FLAGS  ?=
 
-.PHONY: all deps build release test run bench clean reliability crash-quick fuzz fuzz-build
+.PHONY: all deps build release test run bench clean reliability crash-quick soak fuzz fuzz-build
 
 all: build
 
@@ -50,6 +51,14 @@ reliability: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --filter RoostReliabilityTests
 	timeout $$(( $(CRASH_ROUNDS) * 60 + 120 )) python3 Tests/RoostReliabilityTests/Scripts/crash_checker.py --roost .build/debug/roost --rounds $(CRASH_ROUNDS) $(CRASH_FLAGS)
+	timeout 700 python3 Tests/RoostReliabilityTests/Scripts/network_faults.py --roost .build/debug/roost
+
+# Soak: SOAK_SECONDS of mixed load with RSS and descriptors sampled every 10 s (Docs/reliability.md).
+SOAK_SECONDS ?= 1800
+
+soak:
+	$(SWIFT) build --product roost
+	timeout $$(( $(SOAK_SECONDS) + 400 )) python3 Tests/RoostReliabilityTests/Scripts/soak.py --roost .build/debug/roost --seconds $(SOAK_SECONDS)
 
 # libFuzzer harnesses (Tests/Fuzz, a package of its own): FUZZ_SECONDS per target; the working corpus grows
 # in .build-fuzz/corpus, the seeds stay in Tests/Fuzz/Corpus; a crash leaves its input in .build-fuzz/artifacts.
