@@ -204,6 +204,17 @@ let package = Package(
             dependencies: ["RoostStorage", "RoostTesting"],
             swiftSettings: swiftSettings
         ),
+        // Fault injection, corruption and crash tests (Docs/reliability.md); the crash checker is a script.
+        .testTarget(
+            name: "RoostReliabilityTests",
+            dependencies: [
+                "RoostStorage", "RoostBroker", "RoostTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoostServerTests",
             dependencies: [
