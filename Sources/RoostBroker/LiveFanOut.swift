@@ -1,6 +1,7 @@
 /// Something that wants to know when a topic got new messages: a consumer's delivery pump.
 public protocol LiveListener: AnyObject, Sendable {
-    /// New messages are available on `topic`. Called on the appending thread: must only schedule work.
+    /// New messages are available on `topic`. Called on the appending thread: must not block (no log reads, no
+    /// waiting); handing messages already in memory to sinks is fine.
     func messagesAvailable(topic: String)
 }
 
