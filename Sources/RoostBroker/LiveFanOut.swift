@@ -21,4 +21,13 @@ public protocol LiveFanOut: Sendable {
     func removeListener(_ listener: any LiveListener, topic: String)
     /// Forgets a deleted topic's messages and listeners.
     func removeTopic(_ topic: String)
+    /// The offset after the last message published to `topic` through this fan-out, or `nil` when unknown. A
+    /// consumer missing a message below it reads the log (the fan-out forgot it); at or above it the message is
+    /// on its way (appended, not yet published here) and the publish will wake the consumer, so it does not read.
+    func publishedEnd(topic: String) -> Int64?
+}
+
+extension LiveFanOut {
+    /// Unknown: consumers read the log whenever the fan-out does not hold what they need.
+    public func publishedEnd(topic: String) -> Int64? { nil }
 }

@@ -6,8 +6,9 @@ import RoostStorage
 /// reads, checksums and decodes its own copy of the same records and encodes its own copy of each delivery;
 /// with it a chunk is read once and its `Message` instances, with their encoding cache, are shared.
 ///
-/// Chunks start at multiples of `chunkMessages`, so consumers a few messages apart hit the same chunk. At most
-/// `maxChunks` chunks (each at most `maxBytes` of records) are kept; the least recently read goes first.
+/// Chunks start at multiples of `chunkMessages`, so consumers a few messages apart hit the same chunk; only whole
+/// chunks (all in the log already) are cached. At most `maxChunks` chunks (each at most `maxBytes` of records) are
+/// kept; the least recently read goes first.
 /// Thread-safe: a lock guards the chunk list; log reads run outside it (two consumers missing the same chunk at
 /// once both read it, which is only wasted work).
 final class TopicReadCache: Sendable {
@@ -28,8 +29,12 @@ final class TopicReadCache: Sendable {
 
     /// At most `maxMessages` messages of `topic` from `offset` on, from a cached chunk or from the log.
     func read(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
-        guard maxChunks > 0 else { return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes) }
         let base = offset - offset % Int64(chunkMessages)
+        // Near the end of the log (a reader that raced an append to the tail cache) only the asked-for messages are
+        // read: a chunk read from its start would decode up to a chunk of records for a message or two.
+        guard maxChunks > 0, topic.log.endOffset - base >= Int64(chunkMessages) else {
+            return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
+        }
         let cached: [Message]? = chunks.withLockedValue { chunks in
             guard let index = chunks.firstIndex(where: { $0.base == base }) else { return nil }
             let chunk = chunks.remove(at: index)

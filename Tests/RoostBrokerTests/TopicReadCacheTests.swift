@@ -32,6 +32,16 @@ import Testing
         #expect(String(buffer: next[0].record.value) == "m256")
     }
 
+    /// The last, incomplete chunk is not cached: a reader there gets just what it asked for, read from the log.
+    @Test func readsInTheIncompleteLastChunkGoToTheLog() async throws {
+        let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 256))
+        let first = try topic.readCache.read(topic, from: 990, maxMessages: 5, maxBytes: 1 << 20)
+        let second = try topic.readCache.read(topic, from: 990, maxMessages: 20, maxBytes: 1 << 20)
+        #expect(first.map(\.offset) == Array(990..<995))
+        #expect(second.map(\.offset) == Array(990..<1_000))
+        #expect(first[0] !== second[0])
+    }
+
     /// At most `readCacheChunks` chunks are kept: the least recently read is read again from the log.
     @Test func theLeastRecentlyReadChunkGoesFirst() async throws {
         let configuration = BrokerConfiguration(readBatchMessages: 100, readCacheChunks: 2)
