@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "roost", targets: ["roost"]),
         .library(name: "RoostServer", targets: ["RoostServer"]),
+        .library(name: "RoostClient", targets: ["RoostClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -87,6 +88,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The Swift client library: WebSocket client on SwiftNIO, publish/subscribe, reconnect and resume.
+        .target(
+            name: "RoostClient",
+            dependencies: [
+                "RoostProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Test support shipped with the product: manual clock, temporary directories.
         .target(
             name: "RoostTesting",
@@ -101,14 +117,14 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage", "RoostBroker", "RoostServer",
-                "RoostProtocol",
+                "RoostStorage", "RoostBroker", "RoostServer", "RoostClient", "RoostProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
@@ -130,6 +146,30 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostClientTests",
+            dependencies: [
+                "RoostClient", "RoostProtocol", "RoostServer", "RoostTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoostCLITests",
+            dependencies: [
+                "RoostCLI", "RoostClient", "RoostProtocol", "RoostServer", "RoostStorage", "RoostTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,69 @@
+import NIOCore
+import NIOWebSocket
+
+/// Builds complete, masked client WebSocket frames by hand: the client's outbox frames many publishes into
+/// one buffer this way (one write per flush), and `roost bench` encodes a frame once and sends it many
+/// times. Control frames (pong, close) still go through NIO's frame encoder.
+package enum WebSocketFraming {
+    /// A single-frame message: FIN, the opcode, the mask bit and key, the length, and `payload` masked with
+    /// the first four bytes of `maskKey`. `payloadStart` is where the payload begins in the returned buffer.
+    package static func maskedFrame(
+        payload: ByteBuffer, binary: Bool, maskKey: [UInt8]
+    ) -> (frame: ByteBuffer, payloadStart: Int) {
+        var frame = ByteBuffer()
+        frame.reserveCapacity(payload.readableBytes + 14)
+        let word = maskKey.prefix(4).enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(8 * $1.offset) }
+        appendMaskedFrame(payload, binary: binary, maskKey: word, into: &frame)
+        return (frame, frame.readableBytes - payload.readableBytes)
+    }
+
+    /// Appends `payload` as one masked single-frame message (FIN, binary or text) to `out`, masking four
+    /// bytes at a time. `maskKey` is any 32-bit value; its little-endian bytes are the frame's masking key.
+    package static func appendMaskedFrame(_ payload: ByteBuffer, binary: Bool, maskKey: UInt32, into out: inout ByteBuffer) {
+        let length = payload.readableBytes
+        out.writeInteger(UInt8(0x80 | (binary ? 0x2 : 0x1)))
+        if length < 126 {
+            out.writeInteger(UInt8(0x80 | length))
+        } else if length <= 0xFFFF {
+            out.writeInteger(UInt8(0x80 | 126))
+            out.writeInteger(UInt16(length))
+        } else {
+            out.writeInteger(UInt8(0x80 | 127))
+            out.writeInteger(UInt64(length))
+        }
+        out.writeInteger(maskKey, endianness: .little)
+        guard length > 0 else { return }
+        // XOR on the in-memory representation: byte j of `memoryKey` is byte j of the key on any host.
+        let memoryKey = maskKey.littleEndian
+        out.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
+            payload.withUnsafeReadableBytes { source in
+                var i = 0
+                while i + 4 <= length {
+                    let word = source.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+                    destination.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
+                    i += 4
+                }
+                var shift = 0
+                while i < length {
+                    destination[i] = source[i] ^ UInt8(truncatingIfNeeded: maskKey >> UInt32(shift))
+                    shift += 8
+                    i += 1
+                }
+            }
+            return length
+        }
+    }
+
+    /// Overwrites the payload bytes at `payloadOffset` (relative to the payload start) with `bytes`,
+    /// masked as the frame's key requires.
+    package static func patch(
+        _ frame: inout ByteBuffer, payloadStart: Int, payloadOffset: Int, with bytes: some Collection<UInt8>,
+        maskKey: [UInt8]
+    ) {
+        var position = payloadOffset
+        for byte in bytes {
+            frame.setInteger(byte ^ maskKey[position & 3], at: frame.readerIndex + payloadStart + position)
+            position += 1
+        }
+    }
+}
