@@ -83,8 +83,9 @@ sec_pub() {
     for f in always interval; do
         start_roost $f
         for p in 1 4; do
-            m roost_${f}_w256_p${p}_b1 roost -- pub -P roostb --url $ROOST_WS --topic bench.p$p -p $p -w 256 -d $DUR
-            m roost_${f}_w256_p${p}_b16 roost -- pub -P roostb --url $ROOST_WS --topic bench.p$p -p $p -w 256 -b 16 -d $DUR
+            for b in 1 16 64; do
+                m roost_${f}_w256_p${p}_b$b roost -- pub -P roostb --url $ROOST_WS --topic bench.p$p -p $p -w 256 -b $b -d $DUR
+            done
         done
         stop roost
     done
@@ -93,6 +94,7 @@ sec_pub() {
 sec_fanout() {
     start_nats
     m fanout_nats_s100 nats -- fanout -P nats --url $NATS_WS -s 100 -d $DUR --drain 60
+    m fanout_nats_s100_b16 nats -- fanout -P nats --url $NATS_WS -s 100 -b 16 -d $DUR --drain 60
     stop nats
     for f in never always; do
         start_roost $f
