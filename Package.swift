@@ -163,6 +163,7 @@ let package = Package(
                 "RoostBroker", "RoostStorage", "RoostTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -202,6 +203,17 @@ let package = Package(
         .testTarget(
             name: "RoostStorageTests",
             dependencies: ["RoostStorage", "RoostTesting"],
+            swiftSettings: swiftSettings
+        ),
+        // Fault injection, corruption and crash tests (Docs/reliability.md); the crash checker is a script.
+        .testTarget(
+            name: "RoostReliabilityTests",
+            dependencies: [
+                "RoostStorage", "RoostBroker", "RoostTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

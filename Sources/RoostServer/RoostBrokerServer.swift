@@ -38,9 +38,9 @@ public final class RoostBrokerServer: Sendable {
     ///
     /// - Parameters:
     ///   - eventLoopGroup: where connections run; the caller owns it.
-    ///   - metricsRegistry: where the server's metrics go. To see the broker's and the log's own metrics (they use
-    ///     the global `MetricsSystem`) on `/metrics` too, bootstrap `MetricsSystem` with a
-    ///     `PrometheusMetricsFactory` over the same registry (`roost serve` does).
+    ///   - metricsRegistry: where the server's and the broker's per-consumer metrics go. To see the log's own and
+    ///     the broker's other metrics (they use the global `MetricsSystem`) on `/metrics` too, bootstrap
+    ///     `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry (`roost serve` does).
     ///   - clock: the broker's and the log's time (a manual clock in tests).
     ///   - security: authentication, permissions, origin policy and limits (``ServerSecurity/make(_:host:now:)``
     ///     over the security file); default none, right for loopback only.
@@ -61,18 +61,18 @@ public final class RoostBrokerServer: Sendable {
             clock: clock, logger: logger)
         var brokerConfiguration = configuration.broker
         brokerConfiguration.tickIntervalMilliseconds = nil
+        let factory = PrometheusMetricsFactory(registry: metricsRegistry)
         let broker: Broker
         do {
             broker = try Broker(
                 configuration: brokerConfiguration, store: store, stateDirectory: configuration.stateDirectory,
-                clock: clock, logger: logger)
+                clock: clock, logger: logger, metricsFactory: factory)
         } catch {
             try? store.close()
             throw error
         }
         self.store = store
         self.broker = broker
-        let factory = PrometheusMetricsFactory(registry: metricsRegistry)
         let statistics = ServerStatistics(factory: factory)
         self.statistics = statistics
         self.gauges = BrokerGauges(broker: broker, factory: factory)

@@ -92,6 +92,11 @@ public final class RoostServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: max(64, min(configuration.initialReceiveBufferSize, 65_536)), maximum: 65_536)
+            )
+            .childChannelOption(
                 .writeBufferWaterMark,
                 value: .init(low: configuration.outboundLowWaterMark, high: configuration.outboundHighWaterMark)
             )

@@ -57,7 +57,7 @@ final class BrokerSession: WebSocketSessionHandler {
         self.codec = self.wireEncoding.codec
         self.encodingKey = binary ? Self.binaryKey : Self.jsonKey
         self.inbox = SessionInbox(eventLoop: session.eventLoop)
-        self.output = OutputBatch(allocator: ByteBufferAllocator())
+        self.output = OutputBatch(allocator: ByteBufferAllocator(), opcode: binary ? .binary : .text)
         self.publishLimiter = session.security.makePublishLimiter()
         self.principal = session.principal
     }
@@ -197,9 +197,8 @@ final class BrokerSession: WebSocketSessionHandler {
     /// Sends every encoded frame with one flush; returns whether the socket is still writable.
     @discardableResult
     func flush() -> Bool {
-        let frames = output.take()
-        guard !frames.isEmpty, !isClosed else { return session.isWritable }
-        return session.send(frames)
+        guard let framed = output.take(), !isClosed else { return session.isWritable }
+        return session.send(framed: framed)
     }
 
     func setReading(_ enabled: Bool) {

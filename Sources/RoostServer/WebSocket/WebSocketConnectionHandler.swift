@@ -40,6 +40,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var closeCode: WebSocketErrorCode?
     private var draining = false
     private var readingPaused = false
+    private let framedWriter = FramedBytesWriter()
 
     init(
         configuration: ServerConfiguration,
@@ -62,6 +63,13 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        // Pre-framed batches enter the pipeline just below NIO's frame encoder (above TLS, should there be any).
+        let operations = context.pipeline.syncOperations
+        if let encoder = try? operations.handler(type: WebSocketFrameEncoder.self) {
+            try? operations.addHandler(self.framedWriter, position: .before(encoder))
+        } else {
+            try? operations.addHandler(self.framedWriter, position: .first)
+        }
         self.metrics.sessionOpened()
         let session = WebSocketSession(
             id: self.sessionID, subprotocol: self.subprotocol, channel: context.channel, connection: self,
@@ -154,14 +162,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     // MARK: Called by WebSocketSession, on the event loop.
 
     func send(_ messages: [ByteBuffer], opcode: WebSocketOpcode) {
-        guard case .open = self.state, let context = self.context else { return }
-        if !context.channel.isWritable,
-            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
-            buffered > self.configuration.maxOutboundBufferSize
-        {
-            self.fail(code: .policyViolation, reason: "outbound buffer limit", context: context, waitForWrite: false)
-            return
-        }
+        guard let context = self.mayWrite() else { return }
         var bytes = 0
         for message in messages {
             bytes += message.readableBytes
@@ -169,6 +170,26 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
         context.flush()
         self.metrics.framesSent(count: messages.count, bytes: bytes)
+    }
+
+    /// Writes frames that carry their headers already with one write and one flush.
+    func send(framed: FramedBytes) {
+        guard self.mayWrite() != nil else { return }
+        self.framedWriter.writeAndFlush(framed.bytes)
+        self.metrics.framesSent(count: framed.frames, bytes: framed.payloadBytes)
+    }
+
+    /// The context when data may be written now; fails the connection when its outbound buffer is over the limit.
+    private func mayWrite() -> ChannelHandlerContext? {
+        guard case .open = self.state, let context = self.context else { return nil }
+        if !context.channel.isWritable,
+            let buffered = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            buffered > self.configuration.maxOutboundBufferSize
+        {
+            self.fail(code: .policyViolation, reason: "outbound buffer limit", context: context, waitForWrite: false)
+            return nil
+        }
+        return context
     }
 
     func initiateClose(code: WebSocketErrorCode, reason: String) {

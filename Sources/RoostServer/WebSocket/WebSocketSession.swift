@@ -66,6 +66,17 @@ public final class WebSocketSession: Sendable {
         return self.channel.isWritable
     }
 
+    /// Sends frames encoded with their headers (``OutputBatch``) with one write and one flush.
+    @discardableResult
+    func send(framed: FramedBytes) -> Bool {
+        guard self.eventLoop.inEventLoop else {
+            self.eventLoop.execute { self.connection.value?.send(framed: framed) }
+            return self.channel.isWritable
+        }
+        self.connection.value?.send(framed: framed)
+        return self.channel.isWritable
+    }
+
     /// Sends one message; see ``send(_:asText:)``.
     @discardableResult
     public func send(_ message: ByteBuffer, asText: Bool? = nil) -> Bool {
