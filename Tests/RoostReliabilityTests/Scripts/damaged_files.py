@@ -8,11 +8,9 @@
    batch, and accept publishes at the next offset.
 Prints one JSON line with what it saw; exit 0 when every check held.
 """
-import argparse
 import asyncio
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +19,7 @@ import tempfile
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from crash_checker import Failure, start_broker  # noqa: E402
+from crash_checker import Failure, argument_parser, finish, start_broker  # noqa: E402
 
 TOPIC = "damage.check"
 
@@ -131,15 +129,11 @@ async def main_async(args):
         print(f"FAILED: {failure}", file=sys.stderr)
         return 1
     finally:
-        if proc is not None and proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
+        finish(proc, data)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roost", default=".build/debug/roost")
+    parser = argument_parser(__doc__)
     args = parser.parse_args()
     return asyncio.run(asyncio.wait_for(main_async(args), 300))
 
