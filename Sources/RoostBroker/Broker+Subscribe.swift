@@ -78,13 +78,13 @@ extension Broker {
     }
 
     func removeConsumer(_ consumer: Consumer) {
-        let topics = registry.withLockedValue { registry in
-            if registry.consumers[consumer.name] === consumer {
-                registry.consumers[consumer.name] = nil
-                registry.filters.remove(consumer, pattern: consumer.settings.filter)
-            }
-            return consumer.topicNames
+        let (topics, removed) = registry.withLockedValue { registry in
+            guard registry.consumers[consumer.name] === consumer else { return (consumer.topicNames, false) }
+            registry.consumers[consumer.name] = nil
+            registry.filters.remove(consumer, pattern: consumer.settings.filter)
+            return (consumer.topicNames, true)
         }
         for topic in topics { consumer.detach(topic: topic) }
+        if removed { consumer.metrics.destroy() }
     }
 }

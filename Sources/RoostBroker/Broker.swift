@@ -1,4 +1,5 @@
 import Atomics
+import CoreMetrics
 import Dispatch
 import Logging
 import NIOConcurrencyHelpers
@@ -32,6 +33,7 @@ public final class Broker: Sendable {
     let registry = NIOLockedValueBox(Registry())
     let counters = BrokerCounters()
     let nextID = ManagedAtomic<Int>(1)
+    let metricsFactory: any MetricsFactory
     private let tickQueue = DispatchQueue(label: "roost.broker.tick")
 
     /// Opens the broker over `store`, restoring topics (from the store), topic metadata and durable consumers
@@ -39,14 +41,17 @@ public final class Broker: Sendable {
     ///
     /// - Parameters:
     ///   - fanOut: the live fan-out; `nil` for the in-process `LocalFanOut` sized by the configuration.
+    ///   - metricsFactory: where the per-consumer instruments are made; `nil` for the global `MetricsSystem`.
     public init(
         configuration: BrokerConfiguration = .init(),
         store: any LogStore,
         stateDirectory: String,
         clock: any WallClock = SystemWallClock(),
         logger: Logger = Logger(label: "roost.broker"),
-        fanOut: (any LiveFanOut)? = nil
+        fanOut: (any LiveFanOut)? = nil,
+        metricsFactory: (any MetricsFactory)? = nil
     ) throws(BrokerError) {
+        self.metricsFactory = metricsFactory ?? MetricsSystem.factory
         try configuration.validate()
         self.configuration = configuration
         self.store = store
@@ -104,7 +109,8 @@ public final class Broker: Sendable {
         let queue = readerQueues[Int(UInt(bitPattern: name.hashValue) % UInt(readerQueues.count))]
         let consumer = Consumer(
             name: name, durable: durable, settings: settings, queue: queue, fanOut: fanOut, clock: clock,
-            limits: configuration, hooks: hooks, logger: logger, counters: counters)
+            limits: configuration, hooks: hooks, logger: logger, counters: counters,
+            metricsFactory: metricsFactory)
         consumer.state.withLockedValue { $0.createdAt = createdAt }
         return consumer
     }

@@ -30,6 +30,11 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var readBatchMessages: Int
     /// Largest read from the log for one catch-up step, bytes. Default 1 MiB.
     public var readBatchBytes: Int
+    /// Chunks of `readBatchMessages` messages (each at most `readBatchBytes`) kept per topic after a consumer read
+    /// them from the log, so that consumers catching up together (subscribers behind a fast publisher, past the
+    /// tail cache) read and decode each chunk once and share its messages and their encodings. Default 4; 0 turns
+    /// the cache off.
+    public var readCacheChunks: Int
     /// Serial queues that run consumer delivery and log reads. Default 4: reads block on disk, so a few
     /// queues keep the cores busy without a thread per consumer.
     public var readerQueues: Int
@@ -57,6 +62,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         tailCacheBytes: Int = 4 << 20,
         readBatchMessages: Int = 4_096,
         readBatchBytes: Int = 1 << 20,
+        readCacheChunks: Int = 4,
         readerQueues: Int = 4,
         maxInFlightLimit: Int = 10_000,
         maxMembersPerConsumer: Int = 64,
@@ -74,6 +80,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.tailCacheBytes = tailCacheBytes
         self.readBatchMessages = readBatchMessages
         self.readBatchBytes = readBatchBytes
+        self.readCacheChunks = readCacheChunks
         self.readerQueues = readerQueues
         self.maxInFlightLimit = maxInFlightLimit
         self.maxMembersPerConsumer = maxMembersPerConsumer
@@ -85,7 +92,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         let positives = [maxMessageBytes, maxBatchMessages, maxBatchBytes, dedupMaxEntriesPerTopic, tailCacheMessages,
                          tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer]
         if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
-            || consumerFlushIntervalMilliseconds < 0 {
+            || consumerFlushIntervalMilliseconds < 0 || readCacheChunks < 0 {
             throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
         }
     }

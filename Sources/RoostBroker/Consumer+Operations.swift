@@ -124,8 +124,8 @@ extension Consumer {
             }
             return (wake, inFlight, lag)
         }
-        metrics.inFlight.record(inFlight)
-        metrics.lag.record(lag)
+        metrics.inFlight?.record(inFlight)
+        metrics.lag?.record(lag)
         if wake { self.wake() }
     }
 

@@ -7,10 +7,12 @@ import RoostStorage
 
 /// The broker-side state of a subscription (ephemeral) or of a durable consumer, and its delivery pump.
 ///
-/// Concurrency: `state` (one lock) owns the cursors, members and credits. All delivery work runs in
-/// `pump()` on `queue`, a serial queue targeting one of the broker's reader queues, so a consumer never
-/// delivers concurrently with itself and its log reads stay off the callers' threads. Acks, credit and
-/// wake-ups only take the lock briefly and schedule the pump. Sinks and the log are called without the lock.
+/// Concurrency: `state` (one lock) owns the cursors, members and credits. Delivery steps run only while holding
+/// the pump (`pumpScheduled`, taken and given up under the lock), so a consumer never delivers concurrently with
+/// itself: in `pump()` on `queue`, one of the broker's serial reader queues (shared by many consumers; no queue of
+/// its own, which would cost memory per subscription), or, for live messages, briefly on the appending thread.
+/// Log reads run on the reader queues only, off the callers' threads. Acks, credit and wake-ups only take the lock
+/// briefly and schedule the pump. Sinks and the log are called without the lock.
 final class Consumer: LiveListener {
     /// The part of a consumer's settings that every member shares and that is stored.
     struct Settings: Sendable, Hashable, Codable {
@@ -46,30 +48,47 @@ final class Consumer: LiveListener {
 
     init(
         name: String, durable: Bool, settings: Settings, queue: DispatchQueue, fanOut: any LiveFanOut,
-        clock: any WallClock, limits: BrokerConfiguration, hooks: Hooks, logger: Logger, counters: BrokerCounters
+        clock: any WallClock, limits: BrokerConfiguration, hooks: Hooks, logger: Logger, counters: BrokerCounters,
+        metricsFactory: any MetricsFactory
     ) {
         self.counters = counters
         self.name = name
         self.durable = durable
         self.settings = settings
-        self.queue = DispatchQueue(label: "roost.consumer.\(name)", target: queue)
+        self.queue = queue
         self.fanOut = fanOut
         self.clock = clock
         self.limits = limits
         self.hooks = hooks
         self.logger = logger
-        self.metrics = ConsumerMetrics(consumer: name)
+        self.metrics = ConsumerMetrics(consumer: name, durable: durable, factory: metricsFactory)
         self.state = NIOLockedValueBox(ConsumerState(settings: settings))
     }
 
     // MARK: Wake-ups
 
-    func messagesAvailable(topic: String) { wake() }
+    /// Called on the appending thread. When no pump runs, the new messages go to the sinks from here (one thread
+    /// hop less per live delivery): a consumer at the tail with credit takes them from the tail cache, which is
+    /// memory work only. A log read, or more rounds than a few, go to the consumer's queue as usual.
+    func messagesAvailable(topic: String) {
+        guard claimPump() else { return }
+        for _ in 0..<4 {
+            let (progressed, needsRead) = step(readLog: false)
+            if needsRead { break }
+            if !keepPump(progressed: progressed) { return }
+        }
+        queue.async { self.pump() }
+    }
 
     /// Schedules the pump, or asks the running one to go round again. Never loses a wake-up: the pump
     /// clears `pumpScheduled` under the same lock after checking `pumpAgain`.
     func wake() {
-        let schedule = state.withLockedValue { state in
+        if claimPump() { queue.async { self.pump() } }
+    }
+
+    /// Takes the right to run delivery steps (`pumpScheduled`), or asks its holder to go round again.
+    private func claimPump() -> Bool {
+        state.withLockedValue { state in
             if state.pumpScheduled {
                 state.pumpAgain = true
                 return false
@@ -77,54 +96,58 @@ final class Consumer: LiveListener {
             state.pumpScheduled = true
             return true
         }
-        if schedule { queue.async { self.pump() } }
+    }
+
+    /// Whether the holder of the pump must go round again; if not, gives the pump up under the same lock.
+    private func keepPump(progressed: Bool) -> Bool {
+        state.withLockedValue { state in
+            if state.pumpAgain || progressed {
+                state.pumpAgain = false
+                return true
+            }
+            state.pumpScheduled = false
+            return false
+        }
     }
 
     /// Runs delivery steps while they make progress or were asked for, then yields the queue after a bounded
     /// number of rounds so consumers sharing a reader queue take turns.
     private func pump() {
         for _ in 0..<64 {
-            let progressed = step()
-            let again = state.withLockedValue { state in
-                if state.pumpAgain || progressed {
-                    state.pumpAgain = false
-                    return true
-                }
-                state.pumpScheduled = false
-                return false
-            }
-            if !again { return }
+            let progressed = step(readLog: true).progressed
+            if !keepPump(progressed: progressed) { return }
         }
         queue.async { self.pump() }
     }
 
-    /// One round: redeliveries and fresh messages from memory under the lock, then at most one log read.
-    private func step() -> Bool {
+    /// One round: redeliveries and fresh messages from memory under the lock, then at most one log read (or, without
+    /// `readLog`, `needsRead` when one is due).
+    private func step(readLog: Bool) -> (progressed: Bool, needsRead: Bool) {
         let now = clock.nowMilliseconds()
         var outbox = state.withLockedValue { $0.plan(now: now, fanOut: fanOut, limits: limits) }
         outbox.send(metrics: metrics, counters: counters)
         if !outbox.deadLetters.isEmpty { hooks.deadLetter(self, outbox.deadLetters) }
         if outbox.changed, durable { hooks.changed(self) }
-        guard let read = outbox.read else { return outbox.progressed }
+        guard let read = outbox.read else { return (outbox.progressed, false) }
+        guard readLog else { return (outbox.progressed, true) }
 
-        let records: [StoredRecord]
+        let messages: [Message]
         do {
-            records = try read.topic.log.read(from: read.from, maxRecords: read.maxMessages, maxBytes: limits.readBatchBytes).records
+            messages = try read.topic.readCache.read(read.topic, from: read.from, maxMessages: read.maxMessages, maxBytes: limits.readBatchBytes)
         } catch let error as LogError where error.code == .offsetOutOfRange {
             let start = error.earliestOffset ?? read.topic.log.startOffset
             state.withLockedValue { $0.cursors[read.topic.name]?.skipDeleted(startOffset: start) }
-            return true
+            return (true, false)
         } catch {
             logger.error("consumer read failed", metadata: ["consumer": "\(name)", "topic": "\(read.topic.name)", "error": "\(error)"])
-            return outbox.progressed
+            return (outbox.progressed, false)
         }
-        let messages = records.map { Message(topic: read.topic.name, record: $0) }
         var fresh = state.withLockedValue { state in
             state.assignFresh(topic: read.topic.name, messages: messages, fromLog: true, now: now, limits: limits)
         }
         fresh.send(metrics: metrics, counters: counters)
         if fresh.changed, durable { hooks.changed(self) }
-        return outbox.progressed || fresh.progressed
+        return (outbox.progressed || fresh.progressed, false)
     }
 }
 

@@ -96,6 +96,9 @@ struct ConsumerState: Sendable {
             if !cached.isEmpty {
                 assign(topic: name, messages: cached, fromLog: false, now: now, outbox: &outbox)
             } else if cursor.nextOffset < log.endOffset {
+                // An append that reached the log but not yet the fan-out: its publish wakes this consumer with the
+                // messages in memory, so a read now would only race it (and cost a read per delivery at the tail).
+                if let published = fanOut.publishedEnd(topic: name), cursor.nextOffset >= published { continue }
                 if outbox.read == nil { outbox.read = ReadPlan(topic: cursor.topic, from: cursor.nextOffset, maxMessages: want) }
             } else {
                 for id in memberOrder where members[id]?.caughtUp.contains(name) == false {

@@ -1,6 +1,7 @@
 /// Something that wants to know when a topic got new messages: a consumer's delivery pump.
 public protocol LiveListener: AnyObject, Sendable {
-    /// New messages are available on `topic`. Called on the appending thread: must only schedule work.
+    /// New messages are available on `topic`. Called on the appending thread: must not block (no log reads, no
+    /// waiting); handing messages already in memory to sinks is fine.
     func messagesAvailable(topic: String)
 }
 
@@ -20,4 +21,13 @@ public protocol LiveFanOut: Sendable {
     func removeListener(_ listener: any LiveListener, topic: String)
     /// Forgets a deleted topic's messages and listeners.
     func removeTopic(_ topic: String)
+    /// The offset after the last message published to `topic` through this fan-out, or `nil` when unknown. A
+    /// consumer missing a message below it reads the log (the fan-out forgot it); at or above it the message is
+    /// on its way (appended, not yet published here) and the publish will wake the consumer, so it does not read.
+    func publishedEnd(topic: String) -> Int64?
+}
+
+extension LiveFanOut {
+    /// Unknown: consumers read the log whenever the fan-out does not hold what they need.
+    public func publishedEnd(topic: String) -> Int64? { nil }
 }

@@ -7,6 +7,8 @@ public final class LocalFanOut: LiveFanOut {
     private struct TopicState: Sendable {
         var messages: Deque<Message> = []
         var bytes = 0
+        /// The offset after the newest message published (`publishedEnd`).
+        var end: Int64?
         var listeners: [ObjectIdentifier: any LiveListener] = [:]
     }
 
@@ -39,6 +41,7 @@ public final class LocalFanOut: LiveFanOut {
         guard let first = messages.first else { return }
         let listeners: [any LiveListener] = slot(topic).state.withLockedValue { state in
             // A gap (appends completing out of order) restarts the cache: readers fall back to the log.
+            if let last = messages.last { state.end = max(state.end ?? 0, last.offset + 1) }
             if let last = state.messages.last, last.offset + 1 != first.offset {
                 if last.offset >= first.offset { return Array(state.listeners.values) }
                 state.messages.removeAll()
@@ -65,6 +68,11 @@ public final class LocalFanOut: LiveFanOut {
             let end = min(state.messages.count, start + maxMessages)
             return Array(state.messages[start..<end])
         }
+    }
+
+    public func publishedEnd(topic: String) -> Int64? {
+        guard let slot = slots.withLockedValue({ $0[topic] }) else { return nil }
+        return slot.state.withLockedValue { $0.end }
     }
 
     public func addListener(_ listener: any LiveListener, topic: String) {

@@ -14,6 +14,7 @@ final class Topic: Sendable {
     let dedup: DedupTable
     let messagesIn: Counter
     let messagesOut: Counter
+    let readCache: TopicReadCache
 
     init(name: String, log: any TopicLog, autoCreated: Bool, createdAt: Int64, configuration: BrokerConfiguration) {
         self.name = name
@@ -23,6 +24,7 @@ final class Topic: Sendable {
         self.dedup = DedupTable(windowMilliseconds: configuration.dedupWindowMilliseconds, maxEntries: configuration.dedupMaxEntriesPerTopic)
         self.messagesIn = Counter(label: "roost_broker_messages_in_total", dimensions: [("topic", name)])
         self.messagesOut = Counter(label: "roost_broker_messages_out_total", dimensions: [("topic", name)])
+        self.readCache = TopicReadCache(chunkMessages: configuration.readBatchMessages, maxChunks: configuration.readCacheChunks)
     }
 
     /// Rebuilds the dedup table from the `roost-dedup-id` headers of the log's tail: the records within the

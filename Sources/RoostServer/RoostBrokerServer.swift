@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import RoostBroker
+import RoostSecurity
 import RoostStorage
 import Synchronization
 
@@ -37,17 +38,20 @@ public final class RoostBrokerServer: Sendable {
     ///
     /// - Parameters:
     ///   - eventLoopGroup: where connections run; the caller owns it.
-    ///   - metricsRegistry: where the server's metrics go. To see the broker's and the log's own metrics (they use
-    ///     the global `MetricsSystem`) on `/metrics` too, bootstrap `MetricsSystem` with a
-    ///     `PrometheusMetricsFactory` over the same registry (`roost serve` does).
+    ///   - metricsRegistry: where the server's and the broker's per-consumer metrics go. To see the log's own and
+    ///     the broker's other metrics (they use the global `MetricsSystem`) on `/metrics` too, bootstrap
+    ///     `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry (`roost serve` does).
     ///   - clock: the broker's and the log's time (a manual clock in tests).
+    ///   - security: authentication, permissions, origin policy and limits (``ServerSecurity/make(_:host:now:)``
+    ///     over the security file); default none, right for loopback only.
     /// - Throws: `LogError` or `BrokerError` when the data directory cannot be opened.
     public init(
         configuration: BrokerServerConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "roost")
+        logger: Logger = Logger(label: "roost"),
+        security: ServerSecurity = .disabled
     ) throws {
         self.configuration = configuration
         self.metricsRegistry = metricsRegistry
@@ -57,18 +61,18 @@ public final class RoostBrokerServer: Sendable {
             clock: clock, logger: logger)
         var brokerConfiguration = configuration.broker
         brokerConfiguration.tickIntervalMilliseconds = nil
+        let factory = PrometheusMetricsFactory(registry: metricsRegistry)
         let broker: Broker
         do {
             broker = try Broker(
                 configuration: brokerConfiguration, store: store, stateDirectory: configuration.stateDirectory,
-                clock: clock, logger: logger)
+                clock: clock, logger: logger, metricsFactory: factory)
         } catch {
             try? store.close()
             throw error
         }
         self.store = store
         self.broker = broker
-        let factory = PrometheusMetricsFactory(registry: metricsRegistry)
         let statistics = ServerStatistics(factory: factory)
         self.statistics = statistics
         self.gauges = BrokerGauges(broker: broker, factory: factory)
@@ -80,7 +84,7 @@ public final class RoostBrokerServer: Sendable {
         self.server = RoostServer(
             configuration: configuration.server, eventLoopGroup: eventLoopGroup, metricsRegistry: metricsRegistry,
             router: admin.router, readiness: { ready.value.load(ordering: .relaxed) }, logger: logger,
-            sessionFactory: BrokerSession.factory(
+            security: security, sessionFactory: BrokerSession.factory(
                 broker: broker, configuration: configuration.session, statistics: statistics, logger: logger))
         connections.server.withLock { $0 = server }
         ready.value.store(true, ordering: .relaxed)
@@ -94,6 +98,11 @@ public final class RoostBrokerServer: Sendable {
 
     /// The bound port once started (the real one when the configuration asked for port 0).
     public var port: Int? { server.localAddress?.port }
+
+    /// Reads the TLS certificate and key files again for new connections (``RoostServer/reloadTLS()``).
+    public func reloadTLS() throws {
+        try server.reloadTLS()
+    }
 
     /// Binds the listener and starts the timer.
     public func start() async throws {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import NIOCore
 import RoostBroker
 import RoostStorage
@@ -22,15 +23,21 @@ final class BrokerFixture {
     let clock = ManualClock()
     let kind: StoreKind
     var configuration: BrokerConfiguration
+    let metricsFactory: (any MetricsFactory)?
     private(set) var store: any LogStore
     private(set) var broker: Broker
 
-    init(configuration: BrokerConfiguration = .init(tickIntervalMilliseconds: nil), store kind: StoreKind = .memory) throws {
+    init(
+        configuration: BrokerConfiguration = .init(tickIntervalMilliseconds: nil), store kind: StoreKind = .memory,
+        metricsFactory: (any MetricsFactory)? = nil
+    ) throws {
+        self.metricsFactory = metricsFactory
         directory = try TemporaryDirectory(prefix: "roost-broker")
         self.kind = kind
         self.configuration = configuration
         store = try Self.openStore(kind, directory: directory, clock: clock, previous: nil)
-        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock)
+        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock,
+            metricsFactory: metricsFactory)
     }
 
     private static func openStore(_ kind: StoreKind, directory: TemporaryDirectory, clock: ManualClock, previous: (any LogStore)?) throws -> any LogStore {
@@ -55,7 +62,8 @@ final class BrokerFixture {
             }
         }
         store = try Self.openStore(kind, directory: directory, clock: clock, previous: kind == .memory ? store : nil)
-        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock)
+        broker = try Broker(configuration: configuration, store: store, stateDirectory: directory.appending("state"), clock: clock,
+            metricsFactory: metricsFactory)
     }
 
     deinit {

@@ -1,0 +1,83 @@
+import NIOCore
+import RoostStorage
+import RoostTesting
+import Testing
+
+@testable import RoostBroker
+
+@Suite(.timeLimit(.minutes(1))) struct TopicReadCacheTests {
+    private func topic(messages: Int, configuration: BrokerConfiguration) async throws -> Topic {
+        let store = InMemoryLogStore(clock: ManualClock())
+        let log = try store.createLog(named: "events", configuration: LogConfiguration())
+        var index = 0
+        while index < messages {
+            let count = min(500, messages - index)
+            _ = try await log.append((index..<index + count).map { Record(value: ByteBuffer(string: "m\($0)")) })
+            index += count
+        }
+        return Topic(name: "events", log: log, autoCreated: false, createdAt: 0, configuration: configuration)
+    }
+
+    /// Readers at different offsets of one chunk get the same `Message` instances, each exactly what they asked for.
+    @Test func readersInOneChunkShareItsMessages() async throws {
+        let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 256))
+        let cache = topic.readCache
+        let first = try cache.read(topic, from: 10, maxMessages: 100, maxBytes: 1 << 20)
+        let second = try cache.read(topic, from: 50, maxMessages: 500, maxBytes: 1 << 20)
+        #expect(first.map(\.offset) == Array(10..<110))
+        #expect(second.map(\.offset) == Array(50..<256), "up to the end of the chunk")
+        #expect(zip(first.dropFirst(40), second).allSatisfy { $0 === $1 })
+        let next = try cache.read(topic, from: 256, maxMessages: 10, maxBytes: 1 << 20)
+        #expect(next.map(\.offset) == Array(256..<266))
+        #expect(String(buffer: next[0].record.value) == "m256")
+    }
+
+    /// The last, incomplete chunk is not cached: a reader there gets just what it asked for, read from the log.
+    @Test func readsInTheIncompleteLastChunkGoToTheLog() async throws {
+        let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 256))
+        let first = try topic.readCache.read(topic, from: 990, maxMessages: 5, maxBytes: 1 << 20)
+        let second = try topic.readCache.read(topic, from: 990, maxMessages: 20, maxBytes: 1 << 20)
+        #expect(first.map(\.offset) == Array(990..<995))
+        #expect(second.map(\.offset) == Array(990..<1_000))
+        #expect(first[0] !== second[0])
+    }
+
+    /// At most `readCacheChunks` chunks are kept: the least recently read is read again from the log.
+    @Test func theLeastRecentlyReadChunkGoesFirst() async throws {
+        let configuration = BrokerConfiguration(readBatchMessages: 100, readCacheChunks: 2)
+        let topic = try await topic(messages: 1_000, configuration: configuration)
+        let cache = topic.readCache
+        let a = try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)
+        _ = try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)
+        #expect(try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)[0] === a[0], "still cached")
+        _ = try cache.read(topic, from: 200, maxMessages: 1, maxBytes: 1 << 20)  // evicts chunk 100, read longest ago
+        #expect(try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)[0] === a[0])
+        let b = try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)
+        #expect(b.map(\.offset) == [100])
+        _ = try cache.read(topic, from: 300, maxMessages: 1, maxBytes: 1 << 20)
+        _ = try cache.read(topic, from: 400, maxMessages: 1, maxBytes: 1 << 20)
+        #expect(try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)[0] !== b[0], "evicted, read again")
+    }
+
+    @Test func offTheCacheEveryReadIsFresh() async throws {
+        let topic = try await topic(messages: 300, configuration: BrokerConfiguration(readBatchMessages: 256, readCacheChunks: 0))
+        let first = try topic.readCache.read(topic, from: 0, maxMessages: 10, maxBytes: 1 << 20)
+        let second = try topic.readCache.read(topic, from: 0, maxMessages: 10, maxBytes: 1 << 20)
+        #expect(first.map(\.offset) == Array(0..<10) && second.map(\.offset) == Array(0..<10))
+        #expect(!zip(first, second).contains { $0 === $1 })
+    }
+
+    /// Through the broker: subscribers catching up past the tail cache still get every message once, in order.
+    @Test(arguments: [BrokerFixture.StoreKind.memory, .disk])
+    func subscribersCatchingUpGetEveryMessageOnce(store: BrokerFixture.StoreKind) async throws {
+        let configuration = BrokerConfiguration(tailCacheMessages: 10, readBatchMessages: 256, tickIntervalMilliseconds: nil)
+        let fixture = try BrokerFixture(configuration: configuration, store: store)
+        try fixture.broker.createTopic("events")
+        try await fixture.publish("events", count: 1_500, batch: 500)
+        let request = SubscriptionRequest(filter: "events", start: .earliest, maxInFlight: 10_000)
+        let sinks = try (0..<3).map { _ in try fixture.subscribe(request).1 }
+        try await fixture.publish("events", count: 1_500, batch: 500, from: 1_500)
+        for sink in sinks { await sink.wait(forCount: 3_000) }
+        for sink in sinks { #expect(sink.snapshot.deliveries.map(\.offset) == Array(0..<3_000)) }
+    }
+}
