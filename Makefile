@@ -52,6 +52,7 @@ reliability: deps
 	$(SWIFT) test --skip-build --filter RoostReliabilityTests
 	timeout $$(( $(CRASH_ROUNDS) * 60 + 120 )) python3 Tests/RoostReliabilityTests/Scripts/crash_checker.py --roost .build/debug/roost --rounds $(CRASH_ROUNDS) $(CRASH_FLAGS)
 	timeout 700 python3 Tests/RoostReliabilityTests/Scripts/network_faults.py --roost .build/debug/roost
+	timeout 300 python3 Tests/RoostReliabilityTests/Scripts/damaged_files.py --roost .build/debug/roost
 
 # Soak: SOAK_SECONDS of mixed load with RSS and descriptors sampled every 10 s (Docs/reliability.md).
 SOAK_SECONDS ?= 1800

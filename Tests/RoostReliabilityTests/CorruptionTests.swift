@@ -7,11 +7,11 @@ import Testing
 /// opens, reports what it repaired, and serves every batch that is intact.
 @Suite("Reliability: damaged files")
 struct CorruptionTests {
-    private static let payload = String(repeating: "r", count: 100)
-    private static func value(_ i: Int) -> String { "\(i)-\(payload)" }
+    static let payload = String(repeating: "r", count: 100)
+    static func value(_ i: Int) -> String { "\(i)-\(payload)" }
 
     /// A closed store with topic `t` holding `count` records in several 1 KiB segments.
-    private func makeStore(_ dir: TemporaryDirectory, count: Int = 40) async throws {
+    func makeStore(_ dir: TemporaryDirectory, count: Int = 40) async throws {
         let store = try DiskLogStore(directory: dir.path)
         let log = try store.createLog(named: "t", configuration: LogConfiguration(segmentBytes: 1024, fsync: .never, indexIntervalBytes: 64))
         for i in 0..<count { _ = try await log.append([record(Self.value(i))]) }
@@ -102,6 +102,27 @@ struct CorruptionTests {
             #expect(log.endOffset == 39)
             #expect(try values(log) == (0..<39).map(Self.value))
             #expect(try await log.append([record(Self.value(39))]).baseOffset == 39)
+            try store.close()
+        }
+    }
+}
+
+extension CorruptionTests {
+    /// Found by `damaged_files.py`: a read whose page reached a damaged batch threw, and returned none of
+    /// the valid records before it, so a subscriber replaying from the start got nothing at all.
+    @Test func readReturnsTheValidRecordsBeforeADamagedBatch() async throws {
+        try await withTemporaryDirectory { dir in
+            try await makeStore(dir)
+            let bases = Surgery.segmentBases(dir, "t")
+            let path = Surgery.segment(dir, "t", base: bases[1])
+            Surgery.flipBit(path, at: Surgery.size(path) - 10)
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try #require(store.log(named: "t"))
+            let lastOfDamaged = bases[2] - 1
+            let page = try log.read(from: 0, maxRecords: 1_000, maxBytes: 1 << 20)
+            #expect(page.records.map(\.offset) == Array(0..<lastOfDamaged))
+            #expect(page.nextOffset == lastOfDamaged)
+            #expect(throws: LogError.self) { try log.read(from: page.nextOffset, maxRecords: 1_000, maxBytes: 1 << 20) }
             try store.close()
         }
     }

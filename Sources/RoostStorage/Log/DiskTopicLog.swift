@@ -88,9 +88,14 @@ public final class DiskTopicLog: TopicLog {
                 next = records.last.map { $0.offset + 1 } ?? next
                 return records.count < maxRecords && budget > 0 && next < end
             }
+            // Damage ends the read: the valid records before it are returned, and the next read, which
+            // starts at the damaged batch, throws. So readers get everything up to the damage.
             switch stop {
-            case .corrupt(_, let error): throw error
+            case .corrupt(_, let error):
+                if records.isEmpty { throw error }
+                return ReadResult(records: records, nextOffset: next)
             case .incomplete(let position):
+                if !records.isEmpty { return ReadResult(records: records, nextOffset: next) }
                 throw LogError.corrupt("incomplete batch at position \(position) of \(segment.logPath)")
             case .limit, .stopped: break
             }

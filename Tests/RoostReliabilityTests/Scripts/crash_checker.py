@@ -96,6 +96,21 @@ async def read_topic(port, expect_topic):
                     return records
 
 
+def finish(proc, data):
+    """Kills the broker if it still runs and removes the data directory (shared by the other scripts)."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=30)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def argument_parser(doc):
+    """The scripts' common command line: their docstring as help, and `--roost`."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--roost", default=".build/debug/roost")
+    return parser
+
+
 def verify(model, records, round_no):
     offsets = [o for o, _ in records]
     if offsets != list(range(len(records))):
@@ -233,8 +248,7 @@ async def main_async(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roost", default=".build/debug/roost")
+    parser = argument_parser(__doc__)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--publishers", type=int, default=3)
     parser.add_argument("--consumers", type=int, default=2)

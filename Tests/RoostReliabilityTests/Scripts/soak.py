@@ -8,11 +8,9 @@ retention deleting segments (small segments, short retention). Prints one JSON l
 summary; exit 1 if RSS at the end is more than 10% above its level after warm-up (a third of the run), or if
 the descriptor count grew by more than 20 (leaks).
 """
-import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,7 +18,7 @@ import time
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from crash_checker import start_broker  # noqa: E402
+from crash_checker import argument_parser, finish, start_broker  # noqa: E402
 from network_faults import rss_kib  # noqa: E402
 
 TOPIC = "soak.events"
@@ -122,15 +120,11 @@ async def main_async(args):
         ok = end["rss_kib"] <= warm["rss_kib"] * 1.10 and end["fds"] <= warm["fds"] + 20
         return 0 if ok else 1
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
+        finish(proc, data)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--roost", default=".build/debug/roost")
+    parser = argument_parser(__doc__)
     parser.add_argument("--seconds", type=int, default=1800)
     parser.add_argument("--sample", type=int, default=10)
     args = parser.parse_args()
