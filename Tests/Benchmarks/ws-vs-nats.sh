@@ -53,7 +53,9 @@ EOC
 }
 start_mosq() {
     mkdir -p $D/mosq; chown mosquitto:mosquitto $D/mosq 2>/dev/null
-    printf 'per_listener_settings false\nallow_anonymous true\nlistener 14083 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\npersistence false\n' > $D/mosquitto.conf
+    # The plain MQTT listener is needed: with a websockets listener alone, mosquitto 2.0.11 reports "Unable to
+    # start any listening sockets" and exits.
+    printf 'per_listener_settings false\nallow_anonymous true\nlistener 14083 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\nlistener 14883 127.0.0.1\nsocket_domain ipv4\nprotocol mqtt\n' > $D/mosquitto.conf
     start mosq mosquitto -c $D/mosquitto.conf
 }
 start_roost() {   # start_roost FSYNC [ARGS...]: a fresh data directory, fsync policy of new topics, more serve flags
