@@ -27,6 +27,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Security: hashing of static tokens (swift-crypto 4 because jwt-kit 5 requires it), JWT verification, TLS.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // System libraries: liblz4 (Debian liblz4-dev) and libxxhash (Debian libxxhash-dev).
@@ -71,13 +75,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Authentication (static tokens, JWT), per-topic permissions, rate limits, origin policy. Pure values and
+        // checks: no networking, no broker.
+        .target(
+            name: "RoostSecurity",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // The WebSocket and HTTP frontend (SwiftNIO): wire protocol over /v1/ws, health, metrics, admin API.
         .target(
             name: "RoostServer",
             dependencies: [
-                "RoostBroker", "RoostProtocol", "RoostStorage",
+                "RoostBroker", "RoostProtocol", "RoostStorage", "RoostSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -94,6 +110,7 @@ let package = Package(
             dependencies: [
                 "RoostProtocol",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -117,7 +134,8 @@ let package = Package(
         .target(
             name: "RoostCLI",
             dependencies: [
-                "RoostStorage", "RoostBroker", "RoostServer", "RoostClient", "RoostProtocol",
+                "RoostStorage", "RoostBroker", "RoostServer", "RoostClient", "RoostProtocol", "RoostSecurity",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -150,9 +168,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RoostSecurityTests",
+            dependencies: [
+                "RoostSecurity", "RoostTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "RoostClientTests",
             dependencies: [
-                "RoostClient", "RoostProtocol", "RoostServer", "RoostTesting",
+                "RoostClient", "RoostProtocol", "RoostServer", "RoostTesting", "RoostSecurity",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -164,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "RoostCLITests",
             dependencies: [
-                "RoostCLI", "RoostClient", "RoostProtocol", "RoostServer", "RoostStorage", "RoostTesting",
+                "RoostCLI", "RoostClient", "RoostProtocol", "RoostServer", "RoostStorage", "RoostTesting", "RoostSecurity",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -178,11 +205,25 @@ let package = Package(
             dependencies: ["RoostStorage", "RoostTesting"],
             swiftSettings: swiftSettings
         ),
+        // Fault injection, corruption and crash tests (Docs/reliability.md); the crash checker is a script.
+        .testTarget(
+            name: "RoostReliabilityTests",
+            dependencies: [
+                "RoostStorage", "RoostBroker", "RoostTesting",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            exclude: ["Scripts"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RoostServerTests",
             dependencies: [
-                "RoostServer", "RoostBroker", "RoostStorage", "RoostProtocol", "RoostTesting",
+                "RoostServer", "RoostBroker", "RoostStorage", "RoostProtocol", "RoostTesting", "RoostSecurity",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

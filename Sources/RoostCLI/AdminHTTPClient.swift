@@ -3,15 +3,32 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A minimal HTTP/1.1 client over NIO for the broker's admin API: one request per connection, JSON bodies.
 /// Errors become ``CLIError``s: unreachable server (exit 3), 404 (exit 4), 409 (exit 6), others (exit 1).
 struct AdminHTTPClient {
     let host: String
     let port: Int
+    /// Sent as `Authorization: Bearer` when set.
+    let token: String?
+    /// For `https://`: the TLS context that verifies the broker's certificate (system store or `--ca-file`).
+    let tls: NIOSSLContext?
 
     init(_ options: ServerOptions) throws {
         (host, port) = try options.hostAndPort()
+        token = options.bearerToken
+        if options.usesTLS {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile = options.trustedCAFile { configuration.trustRoots = .file(caFile) }
+            do {
+                tls = try NIOSSLContext(configuration: configuration)
+            } catch {
+                throw CLIError(.usage, "TLS setup failed (CA file \(options.trustedCAFile ?? "system")): \(error)")
+            }
+        } else {
+            tls = nil
+        }
     }
 
     struct Response {
@@ -62,10 +79,16 @@ struct AdminHTTPClient {
 
     private func send(_ method: HTTPMethod, _ path: String, body: ByteBuffer?) async throws -> Response {
         let promise = MultiThreadedEventLoopGroup.singleton.next().makePromise(of: Response.self)
+        let (tls, host) = (self.tls, self.host)
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
@@ -81,6 +104,7 @@ struct AdminHTTPClient {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(host):\(port)")
         headers.add(name: "Connection", value: "close")
+        if let token { headers.add(name: "Authorization", value: "Bearer \(token)") }
         headers.add(name: "Content-Length", value: "\(body?.readableBytes ?? 0)")
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)

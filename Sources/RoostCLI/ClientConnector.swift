@@ -7,7 +7,7 @@ import RoostProtocol
 /// and connect failures mapped to exit code 3.
 enum ClientConnector {
     static func connect(_ server: ServerOptions, encoding: WireEncoding = .binary, dedup: Bool = true) async throws -> RoostClient {
-        var configuration = RoostClientConfiguration()
+        var configuration = server.clientConfiguration()
         configuration.assignDedupIDs = dedup
         configuration.encoding = encoding
         configuration.reconnect = false

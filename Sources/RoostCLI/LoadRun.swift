@@ -37,7 +37,7 @@ enum LoadRun {
     ) async throws -> Handle<Driver> {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let box = NIOLoopBoundBox<Driver?>.makeEmptyBox(valueType: Driver.self, eventLoop: loop)
-        var configuration = RoostClientConfiguration()
+        var configuration = options.server.clientConfiguration()
         configuration.encoding = options.wireEncoding
         configuration.eventLoopGroup = loop
         let connection: WebSocketConnection

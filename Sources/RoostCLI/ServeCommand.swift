@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOPosix
 import Prometheus
+import RoostSecurity
 import RoostServer
 
 /// `roost serve`: runs the broker until SIGTERM or SIGINT, then shuts down gracefully (confirms sent, close
@@ -58,13 +59,27 @@ struct ServeCommand: AsyncParsableCommand {
             values.add("fsync", fsync, source: "--fsync")
             values.add("log_level", logLevel, source: "--log-level")
             let configuration = try values.configuration()
-            try await serve(configuration, logLevel: values.value(of: "log_level").flatMap { Logger.Level(rawValue: $0) } ?? .info)
+            var security = SecurityConfiguration()
+            do {
+                if let file = values.value(of: "security_file") { security = try SecurityConfiguration.load(path: file) }
+            } catch {
+                throw ServeSettings.Failure(description: "\(error)")
+            }
+            if let mode = values.value(of: "auth").flatMap(SecurityConfiguration.AuthenticationMode.init(rawValue:)) {
+                security.authentication = mode
+            }
+            try await serve(
+                configuration, security: security,
+                logLevel: values.value(of: "log_level").flatMap { Logger.Level(rawValue: $0) } ?? .info)
         } catch let failure as ServeSettings.Failure {
             throw ValidationError(failure.description)
         }
     }
 
-    private func serve(_ configuration: BrokerServerConfiguration, logLevel: Logger.Level) async throws {
+    private func serve(
+        _ configuration: BrokerServerConfiguration, security securityConfiguration: SecurityConfiguration,
+        logLevel: Logger.Level
+    ) async throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = logLevel
@@ -76,14 +91,30 @@ struct ServeCommand: AsyncParsableCommand {
         let signals = await TerminationSignals()
         let server: RoostBrokerServer
         do {
-            server = try RoostBrokerServer(configuration: configuration, metricsRegistry: registry, logger: logger)
+            let security = try await ServerSecurity.make(securityConfiguration, host: configuration.server.host)
+            server = try RoostBrokerServer(
+                configuration: configuration, metricsRegistry: registry, logger: logger, security: security)
             try await server.start()
+            logger.info("security", metadata: [
+                "authentication": "\(security.authenticator.isEnabled ? "on" : "off")",
+                "tls": "\(configuration.server.tls == nil ? "off" : "on")",
+            ])
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)", "data": "\(configuration.dataDirectory)"])
             throw ExitCode.failure
         }
+        // SIGHUP reloads the TLS certificate; a broken file is logged and the old certificate stays.
+        let hangup = await HangupSignal {
+            do {
+                try server.reloadTLS()
+            } catch {
+                logger.error("TLS reload failed; the previous certificate stays in use", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { withExtendedLifetime(hangup) {} }
+        let scheme = configuration.server.tls == nil ? "ws" : "wss"
         logger.info("roost is serving", metadata: [
-            "url": "ws://\(configuration.server.host):\(server.port ?? configuration.server.port)/v1/ws",
+            "url": "\(scheme)://\(configuration.server.host):\(server.port ?? configuration.server.port)/v1/ws",
             "data": "\(configuration.dataDirectory)",
         ])
         let signal = await signals.next()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import RoostBroker
+import RoostSecurity
 import RoostServer
 import RoostStorage
 
@@ -87,6 +88,9 @@ struct ServeSettings {
         Key(name: "max_pending_publishes", help: "unconfirmed publishes per connection before reading pauses (default 4096)") {
             $0.session.maxPendingPublishes = try int($1)
         },
+        Key(name: "handshake_timeout_ms", help: "time to send a complete HTTP request or WebSocket handshake, ms (default 10000)") {
+            $0.server.handshakeTimeout = .milliseconds(try int64($1))
+        },
         Key(name: "ping_interval_ms", help: "keepalive ping interval, ms (default 30000)") {
             $0.server.pingInterval = .milliseconds(try int64($1))
         },
@@ -101,6 +105,18 @@ struct ServeSettings {
         },
         Key(name: "retention_interval_ms", help: "interval between retention passes, ms (default 60000)") {
             $0.retentionIntervalMilliseconds = try int64($1)
+        },
+        Key(name: "security_file", help: "JSON file with tokens, JWT keys, permissions, origins, rate limits (Docs/security.md)") { _, _ in },
+        Key(name: "auth", help: "authentication: auto (on unless listening on loopback) | on | off (default auto)") { _, value in
+            guard SecurityConfiguration.AuthenticationMode(rawValue: value) != nil else {
+                throw Failure(description: "expected auto, on or off")
+            }
+        },
+        Key(name: "tls_cert", help: "PEM certificate chain for wss:// and https://; reloaded on SIGHUP (with tls_key)") {
+            $0.server.tls = ServerTLSConfiguration(certificateChainPath: $1, privateKeyPath: $0.server.tls?.privateKeyPath ?? "")
+        },
+        Key(name: "tls_key", help: "PEM private key of tls_cert") {
+            $0.server.tls = ServerTLSConfiguration(certificateChainPath: $0.server.tls?.certificateChainPath ?? "", privateKeyPath: $1)
         },
         Key(name: "log_level", help: "trace | debug | info | notice | warning | error | critical (default info)") { _, value in
             guard Logger.Level(rawValue: value) != nil else { throw Failure(description: "unknown log level '\(value)'") }
@@ -155,6 +171,9 @@ struct ServeSettings {
             let interval = value(of: "fsync_interval_ms").flatMap({ Int64($0) })
         {
             configuration.broker.defaultTopicConfiguration.fsync = .interval(milliseconds: interval)
+        }
+        if let tls = configuration.server.tls, tls.certificateChainPath.isEmpty || tls.privateKeyPath.isEmpty {
+            throw Failure(description: "tls_cert and tls_key go together: give both or neither")
         }
         do {
             try configuration.server.validate()

@@ -1,12 +1,35 @@
 import ArgumentParser
 import Foundation
+import RoostClient
 
 /// `--server URL` (or `ROOST_URL`): the broker address, shared by every command that talks to one.
-/// Accepts `http://host:port` or `ws://host:port[/v1/ws]`; both the admin API and the WebSocket endpoint
-/// are derived from it.
+/// Accepts `http://host:port` or `ws://host:port[/v1/ws]`, and `https://` or `wss://` for TLS; both the admin API and
+/// the WebSocket endpoint are derived from it. With it, the credentials: `--token` and the CA file that verifies the
+/// broker's certificate.
 struct ServerOptions: ParsableArguments {
-    @Option(name: .long, help: "Broker address, http://HOST:PORT or ws://HOST:PORT (env ROOST_URL; default http://127.0.0.1:8080).")
+    @Option(name: .long, help: "Broker address, http(s)://HOST:PORT or ws(s)://HOST:PORT (env ROOST_URL; default http://127.0.0.1:8080).")
     var server: String?
+
+    @Option(name: .long, help: "Bearer token: a static token or a JWT (env ROOST_TOKEN).")
+    var token: String?
+
+    @Option(name: .customLong("ca-file"), help: "PEM CA certificates that verify the broker's TLS certificate instead of the system's (env ROOST_CA_FILE).")
+    var caFile: String?
+
+    /// The token from the flag or the environment.
+    var bearerToken: String? {
+        token ?? ProcessInfo.processInfo.environment["ROOST_TOKEN"]
+    }
+
+    /// The CA file from the flag or the environment.
+    var trustedCAFile: String? {
+        caFile ?? ProcessInfo.processInfo.environment["ROOST_CA_FILE"]
+    }
+
+    /// Whether the address asks for TLS (`https://` or `wss://`).
+    var usesTLS: Bool {
+        address.hasPrefix("https://") || address.hasPrefix("wss://")
+    }
 
     /// The address as given, or from the environment, or the default.
     var address: String {
@@ -16,14 +39,14 @@ struct ServerOptions: ParsableArguments {
     /// `host:port` and whether the scheme was understood.
     func hostAndPort() throws -> (host: String, port: Int) {
         var rest = Substring(address)
-        for scheme in ["http://", "ws://"] where rest.hasPrefix(scheme) {
+        for scheme in ["http://", "ws://", "https://", "wss://"] where rest.hasPrefix(scheme) {
             rest = rest.dropFirst(scheme.count)
         }
         guard !rest.contains("://") else {
-            throw CLIError.usage("--server: expected http://HOST:PORT or ws://HOST:PORT, got '\(address)'")
+            throw CLIError.usage("--server: expected http(s)://HOST:PORT or ws(s)://HOST:PORT, got '\(address)'")
         }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), 80) }
+        guard let colon = rest.lastIndex(of: ":") else { return (String(rest), usesTLS ? 443 : 80) }
         guard let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port), colon != rest.startIndex else {
             throw CLIError.usage("--server: bad address '\(address)'")
         }
@@ -33,7 +56,15 @@ struct ServerOptions: ParsableArguments {
     /// The WebSocket URL of the broker.
     func webSocketURL() throws -> String {
         let (host, port) = try hostAndPort()
-        return "ws://\(host):\(port)/v1/ws"
+        return "\(usesTLS ? "wss" : "ws")://\(host):\(port)/v1/ws"
+    }
+
+    /// A client configuration carrying the token and CA file.
+    func clientConfiguration() -> RoostClientConfiguration {
+        var configuration = RoostClientConfiguration()
+        configuration.token = bearerToken
+        configuration.caFile = trustedCAFile
+        return configuration
     }
 }
 

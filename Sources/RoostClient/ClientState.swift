@@ -35,6 +35,9 @@ struct ClientState {
     var supervisor: Task<Void, Never>?
     var disconnects: AsyncStream<Void>.Continuation?
     var isClosed = false
+    /// The token of the last successful ``RoostClient/authenticate(token:)``: used by later reconnects instead of
+    /// the configuration's.
+    var token: String?
 
     mutating func takeID() -> Int64 {
         defer { nextID += 1 }

@@ -77,6 +77,8 @@ extension RoostClient {
             state.generation += 1
             return state.generation
         }
+        var configuration = self.configuration
+        if let token = state.withLockedValue({ $0.token }) { configuration.token = token }
         let connection = try await WebSocketConnection.connect(
             url: url, configuration: configuration,
             onMessage: { [weak self] message in self?.received(message, generation: generation) },

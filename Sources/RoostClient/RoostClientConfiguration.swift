@@ -11,6 +11,10 @@ public struct RoostClientConfiguration: Sendable {
     public var encoding: WireEncoding = .binary
     /// Sent as `Authorization: Bearer <token>` in the handshake when set. Default none.
     public var token: String?
+    /// For `wss://` URLs: a PEM file of the CA certificates to trust instead of the system's (a private CA, a test
+    /// CA). Default nil: the system trust store. The broker's certificate is always verified, name included; there
+    /// is no switch to turn verification off.
+    public var caFile: String?
     /// Largest WebSocket frame (and reassembled message) accepted from the broker, in bytes.
     /// Default 16 MiB: a `messages` batch of many large messages must fit; NIO's own default (16 KiB) would
     /// cut the connection on the first big delivery.

@@ -37,7 +37,7 @@ public struct RoostClientError: Error, Hashable, Sendable, CustomStringConvertib
         return "\(code): \(message)"
     }
 
-    /// The URL is not `ws://host[:port][/path]` (or `wss://`, not supported yet).
+    /// The URL is not `ws://host[:port][/path]` or `wss://host[:port][/path]`.
     public static func invalidURL(_ url: String, _ why: String) -> Self { .init(.invalidURL, "\(why): '\(url)'") }
     /// TCP connect failed (nothing listening, refused, timed out).
     public static func connectFailed(_ why: String) -> Self { .init(.connectFailed, why) }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import RoostProtocol
 
@@ -56,6 +57,20 @@ package final class WebSocketConnection: Sendable {
         try? await channel.closeFuture.get()
     }
 
+    /// The TLS context for a `wss://` URL (nil for `ws://`): certificate and host name verified against
+    /// ``RoostClientConfiguration/caFile`` or the system's trust store.
+    static func tlsContext(for url: WebSocketURL, configuration: RoostClientConfiguration) throws(RoostClientError) -> NIOSSLContext? {
+        guard url.isTLS else { return nil }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caFile = configuration.caFile { tls.trustRoots = .file(caFile) }
+        do {
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            throw .connectFailed("TLS setup failed (CA file \(configuration.caFile ?? "system")): \(error)")
+        }
+    }
+
     /// Opens TCP, performs the HTTP upgrade offering `configuration.encoding`'s subprotocol, and checks
     /// that the broker accepted that subprotocol. `onMessage` gets every complete message and `onClosed`
     /// the end of the connection, both on its event loop.
@@ -67,6 +82,8 @@ package final class WebSocketConnection: Sendable {
     ) async throws(RoostClientError) -> WebSocketConnection {
         let encoding = configuration.encoding
         let eventLoop = configuration.eventLoopGroup.next()
+        // Before the promise below: a throw here must not leak it.
+        let tls = try Self.tlsContext(for: url, configuration: configuration)
         let upgraded = eventLoop.makePromise(of: (NIOLoopBound<ClientFrameHandler>, NIOLoopBound<RawFrameWriter>).self)
         var headers = HTTPHeaders()
         headers.add(name: "Sec-WebSocket-Protocol", value: encoding.subprotocol)
@@ -78,6 +95,13 @@ package final class WebSocketConnection: Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI and the name check use the URL's host; an IP address is checked against the
+                        // certificate's IP addresses instead (no SNI for addresses).
+                        let isAddress = (try? SocketAddress(ipAddress: url.host, port: 0)) != nil
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : url.host))
+                    }
                     let upgrader = NIOWebSocketClientUpgrader(
                         maxFrameSize: maxFrameSize, automaticErrorHandling: false,
                         upgradePipelineHandler: { channel, response in
@@ -92,7 +116,12 @@ package final class WebSocketConnection: Sendable {
                                     maxMessageSize: maxFrameSize, onMessage: onMessage, onClosed: onClosed,
                                     onReadComplete: onReadComplete)
                                 let raw = RawFrameWriter()
-                                try channel.pipeline.syncOperations.addHandler(raw, position: .first)
+                                // Pre-framed bytes go to the socket side of the pipeline, but inside TLS when there is TLS.
+                                if let tlsHandler = try? channel.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self) {
+                                    try channel.pipeline.syncOperations.addHandler(raw, position: .after(tlsHandler))
+                                } else {
+                                    try channel.pipeline.syncOperations.addHandler(raw, position: .first)
+                                }
                                 try channel.pipeline.syncOperations.addHandler(handler)
                                 upgraded.succeed((NIOLoopBound(handler, eventLoop: channel.eventLoop),
                                                   NIOLoopBound(raw, eventLoop: channel.eventLoop)))

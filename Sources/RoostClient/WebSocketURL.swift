@@ -1,4 +1,5 @@
-/// A parsed `ws://host[:port][/path]` URL. The path defaults to `/v1/ws`.
+/// A parsed `ws://host[:port][/path]` or `wss://host[:port][/path]` URL. The path defaults to `/v1/ws`, the port to
+/// 80 (`ws`) or 443 (`wss`).
 struct WebSocketURL: Sendable, Hashable {
     var host: String
     var port: Int
@@ -12,9 +13,10 @@ struct WebSocketURL: Sendable, Hashable {
             isTLS = false
             rest = string.dropFirst(5)
         } else if string.hasPrefix("wss://") {
-            throw .invalidURL(string, "wss:// (TLS) is not supported yet")
+            isTLS = true
+            rest = string.dropFirst(6)
         } else {
-            throw .invalidURL(string, "expected a ws:// URL")
+            throw .invalidURL(string, "expected a ws:// or wss:// URL")
         }
         var path = "/v1/ws"
         if let slash = rest.firstIndex(of: "/") {
@@ -22,7 +24,7 @@ struct WebSocketURL: Sendable, Hashable {
             rest = rest[..<slash]
         }
         var host = rest
-        var port = 80
+        var port = isTLS ? 443 : 80
         if rest.hasPrefix("[") {
             guard let close = rest.firstIndex(of: "]") else { throw .invalidURL(string, "unterminated IPv6 address") }
             host = rest[rest.index(after: rest.startIndex)..<close]
@@ -48,6 +50,6 @@ struct WebSocketURL: Sendable, Hashable {
     /// The `Host` header value.
     var hostHeader: String {
         let h = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? h : "\(h):\(port)"
+        return port == (isTLS ? 443 : 80) ? h : "\(h):\(port)"
     }
 }

@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import RoostBroker
+import RoostSecurity
 import RoostStorage
 import Synchronization
 
@@ -41,13 +42,16 @@ public final class RoostBrokerServer: Sendable {
     ///     the broker's other metrics (they use the global `MetricsSystem`) on `/metrics` too, bootstrap
     ///     `MetricsSystem` with a `PrometheusMetricsFactory` over the same registry (`roost serve` does).
     ///   - clock: the broker's and the log's time (a manual clock in tests).
+    ///   - security: authentication, permissions, origin policy and limits (``ServerSecurity/make(_:host:now:)``
+    ///     over the security file); default none, right for loopback only.
     /// - Throws: `LogError` or `BrokerError` when the data directory cannot be opened.
     public init(
         configuration: BrokerServerConfiguration,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: any WallClock = SystemWallClock(),
-        logger: Logger = Logger(label: "roost")
+        logger: Logger = Logger(label: "roost"),
+        security: ServerSecurity = .disabled
     ) throws {
         self.configuration = configuration
         self.metricsRegistry = metricsRegistry
@@ -80,7 +84,7 @@ public final class RoostBrokerServer: Sendable {
         self.server = RoostServer(
             configuration: configuration.server, eventLoopGroup: eventLoopGroup, metricsRegistry: metricsRegistry,
             router: admin.router, readiness: { ready.value.load(ordering: .relaxed) }, logger: logger,
-            sessionFactory: BrokerSession.factory(
+            security: security, sessionFactory: BrokerSession.factory(
                 broker: broker, configuration: configuration.session, statistics: statistics, logger: logger))
         connections.server.withLock { $0 = server }
         ready.value.store(true, ordering: .relaxed)
@@ -94,6 +98,11 @@ public final class RoostBrokerServer: Sendable {
 
     /// The bound port once started (the real one when the configuration asked for port 0).
     public var port: Int? { server.localAddress?.port }
+
+    /// Reads the TLS certificate and key files again for new connections (``RoostServer/reloadTLS()``).
+    public func reloadTLS() throws {
+        try server.reloadTLS()
+    }
 
     /// Binds the listener and starts the timer.
     public func start() async throws {

@@ -4,8 +4,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Prometheus
+import RoostSecurity
 
 /// The WebSocket and HTTP frontend: WebSocket sessions at `/v1/ws`, `GET /healthz`, `GET /readyz`, `GET /metrics`,
 /// and whatever routes the embedding code adds. An embeddable value: tests start it in-process on an ephemeral port.
@@ -21,6 +23,7 @@ public final class RoostServer: Sendable {
     private let sessionFactory: WebSocketSessionFactory
     private let router: HTTPRouter
     private let metrics: TransportMetrics
+    private let security: ServerSecurity
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
 
@@ -29,6 +32,8 @@ public final class RoostServer: Sendable {
         var connections: [ObjectIdentifier: any Channel] = [:]
         var nextSessionID: UInt64 = 0
         var shuttingDown = false
+        /// The TLS context for new connections; swapped by ``reloadTLS()``.
+        var tlsContext: NIOSSLContext?
     }
 
     /// Creates a server; nothing is bound until ``start()``.
@@ -41,6 +46,8 @@ public final class RoostServer: Sendable {
     ///   - router: extra HTTP routes (the admin API); the built-in routes are matched first.
     ///   - readiness: whether `GET /readyz` answers 200 (ready) or 503; called on an event loop, must be cheap.
     ///   - logger: for connection-level events.
+    ///   - security: authentication, origin policy and per-principal limits applied to every request before it is
+    ///     routed or upgraded; the accepted principal is ``WebSocketSession/principal``. Default: none.
     ///   - sessionFactory: makes the upper layer of each upgraded WebSocket connection.
     public init(
         configuration: ServerConfiguration = ServerConfiguration(),
@@ -49,9 +56,11 @@ public final class RoostServer: Sendable {
         router: HTTPRouter = HTTPRouter(),
         readiness: @escaping @Sendable () -> Bool = { true },
         logger: Logger = Logger(label: "roost.server"),
+        security: ServerSecurity = .disabled,
         sessionFactory: @escaping WebSocketSessionFactory
     ) {
         self.configuration = configuration
+        self.security = security
         self.group = eventLoopGroup
         self.sessionFactory = sessionFactory
         self.logger = logger
@@ -74,6 +83,10 @@ public final class RoostServer: Sendable {
     public func start() async throws {
         let configuration = self.configuration
         try configuration.validate()
+        if let tls = configuration.tls {
+            let context = try tls.makeContext()
+            self.state.withLockedValue { $0.tlsContext = context }
+        }
         let channel = try await ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: configuration.backlog)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -94,6 +107,16 @@ public final class RoostServer: Sendable {
             .get()
         self.state.withLockedValue { $0.serverChannel = channel }
         self.logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+    }
+
+    /// Reads the TLS certificate and key files again and uses them for every connection accepted from now on;
+    /// open connections keep theirs. On failure (a missing or mismatched file) the current certificate stays in use
+    /// and the error is thrown. Does nothing without TLS. What `roost serve` does on SIGHUP.
+    public func reloadTLS() throws {
+        guard let tls = self.configuration.tls else { return }
+        let context = try tls.makeContext()
+        self.state.withLockedValue { $0.tlsContext = context }
+        self.logger.info("TLS certificate reloaded", metadata: ["certificate": "\(tls.certificateChainPath)"])
     }
 
     /// Stops accepting, tells every session to finish (``WebSocketSessionHandler/draining(session:)``), sends
@@ -121,15 +144,18 @@ public final class RoostServer: Sendable {
     // MARK: Connection setup
 
     private func initialize(_ channel: any Channel) throws {
-        let (admitted, sessionID) = self.state.withLockedValue { state -> (Bool, UInt64) in
+        let (admitted, sessionID, tlsContext) = self.state.withLockedValue { state -> (Bool, UInt64, NIOSSLContext?) in
             guard !state.shuttingDown, state.connections.count < self.configuration.maxConnections else {
-                return (false, 0)
+                return (false, 0, state.tlsContext)
             }
             state.connections[ObjectIdentifier(channel)] = channel
             state.nextSessionID += 1
-            return (true, state.nextSessionID)
+            return (true, state.nextSessionID, state.tlsContext)
         }
         let pipeline = channel.pipeline.syncOperations
+        if let tlsContext {
+            try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
+        }
         let encoder = HTTPResponseEncoder()
         let decoder = ByteToMessageHandler(
             HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
@@ -144,13 +170,15 @@ public final class RoostServer: Sendable {
             _ = self.state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
             self.metrics.connectionClosed()
         }
+        let principal = NIOLoopBoundBox(Principal.anonymous, eventLoop: channel.eventLoop)
         let httpHandlers: [any RemovableChannelHandler] = [
             decoder, HTTPServerPipelineHandler(), HTTPServerProtocolErrorHandler(), timeout,
             HandshakeValidationHandler(),
+            HTTPSecurityHandler(security: self.security, principal: principal, metrics: self.metrics),
         ]
         let requests = HTTPRequestHandler(router: self.router, maxBodySize: self.configuration.maxHTTPBodySize)
         let upgrade = HTTPServerUpgradeHandler(
-            upgraders: [self.makeUpgrader(sessionID: sessionID)],
+            upgraders: [self.makeUpgrader(sessionID: sessionID, principal: principal)],
             httpEncoder: encoder,
             extraHTTPHandlers: httpHandlers + [requests],
             upgradeCompletionHandler: { _ in }
@@ -158,8 +186,9 @@ public final class RoostServer: Sendable {
         try pipeline.addHandlers([encoder] + httpHandlers + [upgrade, requests])
     }
 
-    private func makeUpgrader(sessionID: UInt64) -> NIOWebSocketServerUpgrader {
+    private func makeUpgrader(sessionID: UInt64, principal: NIOLoopBoundBox<Principal>) -> NIOWebSocketServerUpgrader {
         let configuration = self.configuration
+        let security = self.security
         let sessionFactory = self.sessionFactory
         let metrics = self.metrics
         return NIOWebSocketServerUpgrader(
@@ -178,7 +207,7 @@ public final class RoostServer: Sendable {
                     guard case .accept(let subprotocol, _) = WebSocketHandshake.evaluate(head) else { return }
                     let handler = WebSocketConnectionHandler(
                         configuration: configuration, subprotocol: subprotocol, sessionID: sessionID,
-                        sessionFactory: sessionFactory, metrics: metrics)
+                        sessionFactory: sessionFactory, metrics: metrics, principal: principal.value, security: security)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -69,6 +69,10 @@ public struct ServerConfiguration: Sendable {
     /// memory grow without bound. Default 4 MiB: well above the high water mark plus one maximum message.
     public var maxOutboundBufferSize: Int = 4 << 20
 
+    /// TLS (`wss://`, `https://`) with a certificate and key from files; nil: plain TCP. Default nil: loopback needs
+    /// no TLS; anything reachable from a network should have it (Docs/security.md).
+    public var tls: ServerTLSConfiguration?
+
     /// Size of a connection's first socket read buffer, bytes; later reads adapt between 64 bytes and 64 KiB to
     /// what arrives. NIO keeps the last read buffer of every connection for reuse, so this is most of what an idle
     /// connection costs in receive buffers. Default 256: a subscribe fits (a handshake takes one or two reads), and a

@@ -7,6 +7,7 @@ public struct ServerConfigurationError: Error, Sendable, Equatable, CustomString
         case waterMarks
         case frameSize
         case outboundCap
+        case tls(String)
     }
 
     private let kind: Kind
@@ -18,6 +19,7 @@ public struct ServerConfigurationError: Error, Sendable, Equatable, CustomString
         case .waterMarks: return "water_marks"
         case .frameSize: return "frame_size"
         case .outboundCap: return "outbound_cap"
+        case .tls: return "tls"
         }
     }
 
@@ -28,6 +30,7 @@ public struct ServerConfigurationError: Error, Sendable, Equatable, CustomString
         case .waterMarks: return "outboundLowWaterMark must not exceed outboundHighWaterMark"
         case .frameSize: return "maxFrameSize must be at most 4 GiB - 1 (the largest frame NIO's decoder accepts)"
         case .outboundCap: return "maxOutboundBufferSize must be at least outboundHighWaterMark"
+        case .tls(let problem): return "TLS: \(problem)"
         }
     }
 
@@ -35,6 +38,7 @@ public struct ServerConfigurationError: Error, Sendable, Equatable, CustomString
     static let waterMarks = Self(kind: .waterMarks)
     static let frameSize = Self(kind: .frameSize)
     static let outboundCap = Self(kind: .outboundCap)
+    static func tls(_ problem: String) -> Self { Self(kind: .tls(problem)) }
 }
 
 extension ServerConfiguration {

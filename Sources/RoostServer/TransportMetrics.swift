@@ -20,6 +20,7 @@ final class TransportMetrics: Sendable {
     private let bytesReceived: Counter
     private let bytesSent: Counter
     private let closes: NIOLockedValueBox<[String: Counter]>
+    private let refusals: NIOLockedValueBox<[String: Counter]>
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -32,6 +33,7 @@ final class TransportMetrics: Sendable {
         self.bytesReceived = Counter(label: "roost_websocket_bytes_received_total", factory: factory)
         self.bytesSent = Counter(label: "roost_websocket_bytes_sent_total", factory: factory)
         self.closes = NIOLockedValueBox([:])
+        self.refusals = NIOLockedValueBox([:])
     }
 
     func connectionOpened() {
@@ -45,6 +47,18 @@ final class TransportMetrics: Sendable {
 
     func connectionRefused() {
         self.connectionsRefused.increment()
+    }
+
+    /// Counts a request or connection refused for security: `reason` is `origin`, `unauthorized`, `forbidden`,
+    /// `principal_connections`, `token_expired` (a session closed because its token expired) or `rate_limited`.
+    func securityRefusal(_ reason: String) {
+        let counter = self.refusals.withLockedValue { counters in
+            if let counter = counters[reason] { return counter }
+            let counter = Counter(label: "roost_security_refusals_total", dimensions: [("reason", reason)], factory: self.factory)
+            counters[reason] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func sessionOpened() {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOCore
 @testable import RoostCLI
+import RoostClient
 import RoostProtocol
 import Testing
 
@@ -32,6 +33,11 @@ import Testing
         let ws = try ServerOptions.parse(["--server", "ws://localhost:8081/v1/ws"])
         #expect(try ws.hostAndPort() == ("localhost", 8081))
         #expect(throws: CLIError.self) { try ServerOptions.parse(["--server", "ftp://x:1"]).hostAndPort() }
+        let https = try ServerOptions.parse(["--server", "https://broker.example.com", "--token", "t", "--ca-file", "ca.pem"])
+        #expect(try https.hostAndPort() == ("broker.example.com", 443))
+        #expect(try https.webSocketURL() == "wss://broker.example.com:443/v1/ws")
+        #expect(https.clientConfiguration().token == "t" && https.clientConfiguration().caFile == "ca.pem")
+        #expect(try ServerOptions.parse(["--server", "wss://h:8443/v1/ws"]).webSocketURL() == "wss://h:8443/v1/ws")
     }
 
     @Test func publishTemplateStampsAMaskedFrameTheServerCanDecode() throws {

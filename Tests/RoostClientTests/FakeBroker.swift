@@ -32,9 +32,10 @@ final class FakeBroker: Sendable {
 
     let state = NIOLockedValueBox(State())
 
-    func makeServer(port: Int = 0) -> RoostServer {
+    func makeServer(port: Int = 0, tls: ServerTLSConfiguration? = nil) -> RoostServer {
         var configuration = ServerConfiguration()
         configuration.port = port
+        configuration.tls = tls
         configuration.shutdownTimeout = .seconds(2)
         return RoostServer(configuration: configuration) { session in FakeSession(broker: self, session: session) }
     }
@@ -132,6 +133,8 @@ final class FakeSession: WebSocketSessionHandler {
             if let id = u.id { reply(.ok(OKFrame(id: id)), session) }
         case .ack, .nack:
             break
+        case .auth(let a):
+            if let id = a.id { reply(.ok(OKFrame(id: id)), session) }
         }
     }
 

@@ -181,7 +181,7 @@ import Testing
     }
 
     @Test func invalidURLsAreRejected() async {
-        for url in ["http://x", "ws://", "ws://host:99999", "wss://secure:443"] {
+        for url in ["http://x", "ws://", "ws://host:99999", "wss://", "wss://host:0"] {
             let client = RoostClient(url: url)
             await #expect(throws: RoostClientError.self) { try await client.connect() }
         }

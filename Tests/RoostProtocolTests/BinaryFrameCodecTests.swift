@@ -41,6 +41,7 @@ struct BinaryFrameCodecTests {
         #expect(Self.encode(.ack(AckFrame(sub: "s1", offset: 41, cumulative: true))) == "05 04 02 73 31 29")
         #expect(Self.encode(.nack(NackFrame(sub: "s1", offset: 41, delayMilliseconds: 1000))) == "06 04 02 73 31 29 e8 07")
         #expect(Self.encode(.credit(CreditFrame(sub: "s1", n: 10))) == "07 00 02 73 31 0a")
+        #expect(Self.encode(.auth(AuthFrame(token: "t0k"))) == "08 00 03 74 30 6b")
         #expect(Self.encode(.ok(OKFrame(id: RequestID(1), offset: 41, timestamp: 1000, durable: true)))
             == "81 1b 01 31 29 e8 07")
         let message = DeliveredMessage(topic: "t", offset: 41, timestamp: 1000, payload: payload)

@@ -34,6 +34,8 @@ enum Fixtures {
         .nack(NackFrame(sub: "s1", offset: 5)),
         .nack(NackFrame(id: RequestID(9), sub: "s1", topic: "t", offset: Int64.max, delayMilliseconds: 1000)),
         .credit(CreditFrame(sub: "s1", n: UInt32.max)),
+        .auth(AuthFrame(id: RequestID(7), token: "eyJhbGciOiJIUzI1NiJ9.e30.sig")),
+        .auth(AuthFrame(token: "")),
     ]
 
     static let message = DeliveredMessage(

@@ -46,6 +46,7 @@ struct MalformedJSONTests {
         Case(text: #"{"op":"ack","offset":1}"#, code: .missingField, field: "sub"),
         Case(text: #"{"op":"nack","sub":"s1"}"#, code: .missingField, field: "offset"),
         Case(text: #"{"op":"credit","sub":"s1"}"#, code: .missingField, field: "n"),
+        Case(text: #"{"op":"auth","id":1}"#, code: .missingField, field: "token", id: "1"),
         Case(text: #"{"op":"unsubscribe","id":3}"#, code: .missingField, field: "sub", id: "3"),
         // Wrong types and bad values.
         Case(text: #"{"op":"publish","id":true,"topic":"t","data":1}"#, code: .invalidField, field: "id"),

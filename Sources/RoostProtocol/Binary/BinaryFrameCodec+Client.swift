@@ -63,6 +63,10 @@ extension BinaryFrameCodec {
             case .credit?:
                 _ = try reader.flags(allowed: 0)
                 return .credit(CreditFrame(sub: try reader.string("sub"), n: try reader.uint32("n")))
+            case .auth?:
+                let flags = try reader.flags(allowed: Flag.id)
+                try readOptionalID(&reader, flags: flags, into: &id)
+                return .auth(AuthFrame(id: id, token: try reader.string("token")))
             default:
                 throw .unknownOp(op)
             }
@@ -133,6 +137,9 @@ extension BinaryFrameCodec {
             buffer.writeInteger(UInt8(0))
             buffer.writeLengthPrefixed(f.sub)
             buffer.writeVarint(UInt64(f.n))
+        case .auth(let f):
+            writeFlaggedID(f.id, flags: 0, into: &buffer)
+            buffer.writeLengthPrefixed(f.token)
         }
     }
 

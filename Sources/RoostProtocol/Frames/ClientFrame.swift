@@ -14,6 +14,8 @@ public enum ClientFrame: Sendable, Equatable {
     case nack(NackFrame)
     /// The credit frame kind.
     case credit(CreditFrame)
+    /// The auth frame kind.
+    case auth(AuthFrame)
 
     /// The frame's op.
     public var op: Op { knownOp.op }
@@ -28,6 +30,7 @@ public enum ClientFrame: Sendable, Equatable {
         case .ack(let f): f.id
         case .nack(let f): f.id
         case .credit: nil
+        case .auth(let f): f.id
         }
     }
 
@@ -40,6 +43,7 @@ public enum ClientFrame: Sendable, Equatable {
         case .ack: .ack
         case .nack: .nack
         case .credit: .credit
+        case .auth: .auth
         }
     }
 }

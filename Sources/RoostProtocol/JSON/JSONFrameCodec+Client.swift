@@ -25,6 +25,8 @@ extension JSONFrameCodec {
             case .credit?:
                 guard let n = try fields.uint32("n") else { throw .missing("n") }
                 return .credit(CreditFrame(sub: try fields.requiredString("sub"), n: n))
+            case .auth?:
+                return .auth(AuthFrame(id: try fields.requestID(), token: try fields.requiredString("token")))
             default:
                 throw .unknownOp(op)
             }
@@ -135,6 +137,11 @@ extension JSONFrameCodec {
             buffer.writeStaticString("{\"op\":\"credit\"")
             writeString(",\"sub\":", f.sub, into: &buffer)
             writeInteger(",\"n\":", UInt64(f.n), into: &buffer)
+            buffer.writeStaticString("}")
+        case .auth(let f):
+            buffer.writeStaticString("{\"op\":\"auth\"")
+            writeID(f.id, into: &buffer)
+            writeString(",\"token\":", f.token, into: &buffer)
             buffer.writeStaticString("}")
         }
     }

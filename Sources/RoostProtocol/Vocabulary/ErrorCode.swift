@@ -68,6 +68,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let storageUnavailable = ErrorCode(rawValue: "storage_unavailable")
     /// The connection is not authenticated.
     public static let unauthorized = ErrorCode(rawValue: "unauthorized")
+    /// The connection's credential (a JWT) has expired; it is closed with 1008 unless it re-authenticates.
+    public static let tokenExpired = ErrorCode(rawValue: "token_expired")
     /// The connection is authenticated but not allowed to do this.
     public static let forbidden = ErrorCode(rawValue: "forbidden")
     /// The client sends faster than allowed; slow down and retry.
@@ -115,6 +117,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "storage unavailable"),
         Info(code: .unauthorized, meaning: "The connection is not authenticated.",
              defaultMessage: "unauthorized"),
+        Info(code: .tokenExpired, meaning: "The connection's token has expired; the connection is closed with 1008 unless it re-authenticates.",
+             defaultMessage: "token expired"),
         Info(code: .forbidden, meaning: "The connection is authenticated but not allowed to do this.",
              defaultMessage: "forbidden"),
         Info(code: .rateLimited, meaning: "The client sends faster than allowed; slow down and retry.",

@@ -1,7 +1,7 @@
 /// The ops this version implements, as a small integer enum so the codecs dispatch with an integer
 /// switch instead of string comparisons. The raw value is the binary encoding's op byte.
 enum KnownOp: UInt8, CaseIterable {
-    case publish = 0x01, publishBatch, subscribe, unsubscribe, ack, nack, credit
+    case publish = 0x01, publishBatch, subscribe, unsubscribe, ack, nack, credit, auth
     case ok = 0x81, message, messages, caughtUp, error
 
     /// The public op value.
@@ -14,6 +14,7 @@ enum KnownOp: UInt8, CaseIterable {
         case .ack: .ack
         case .nack: .nack
         case .credit: .credit
+        case .auth: .auth
         case .ok: .ok
         case .message: .message
         case .messages: .messages
@@ -32,6 +33,7 @@ enum KnownOp: UInt8, CaseIterable {
         case .ack: "ack"
         case .nack: "nack"
         case .credit: "credit"
+        case .auth: "auth"
         case .ok: "ok"
         case .message: "message"
         case .messages: "messages"

@@ -29,6 +29,8 @@ public struct Op: RawRepresentable, Hashable, Sendable, CustomStringConvertible 
     public static let nack = Op(rawValue: "nack")
     /// Grant a subscription more in-flight messages.
     public static let credit = Op(rawValue: "credit")
+    /// Authenticate the connection (again) with a bearer token.
+    public static let auth = Op(rawValue: "auth")
 
     // Server to client.
     /// Confirms a request that carried an `id`.

@@ -26,6 +26,10 @@ extension BrokerSession {
             reply(error: BrokerError(code: .shuttingDown, message: "the server is shutting down"), id: id)
             return
         }
+        if let refusal = publishRefusal(topic: topic, count: entries.count, id: id) {
+            reply(error: refusal, id: id)
+            return
+        }
         var bytes = 0
         let messages = entries.map { entry in
             bytes += entry.payload.readableBytes

@@ -8,6 +8,10 @@ extension BrokerSession {
             reply(error: BrokerError(code: .shuttingDown, message: "the server is shutting down"), id: frame.id)
             return
         }
+        if let refusal = subscribeRefusal(frame) {
+            reply(error: refusal, id: frame.id)
+            return
+        }
         guard subscriptions.count < configuration.maxSubscriptionsPerConnection else {
             reply(error: ProtocolError(
                 code: .tooManySubscriptions,

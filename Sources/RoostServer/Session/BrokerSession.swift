@@ -3,6 +3,7 @@ import NIOCore
 import NIOWebSocket
 import RoostBroker
 import RoostProtocol
+import RoostSecurity
 
 /// The broker-backed upper layer of one WebSocket connection: decodes client frames in the negotiated encoding,
 /// dispatches them to the broker, answers with `ok` / `error` in request order, and writes deliveries.
@@ -31,6 +32,12 @@ final class BrokerSession: WebSocketSessionHandler {
     var isDraining = false
     var drained: EventLoopPromise<Void>?
     var isClosed = false
+    /// Who the connection is: from the upgrade, replaced by a successful `auth` frame.
+    var principal: Principal
+    /// The connection's publish rate limiter; nil without a configured rate.
+    var publishLimiter: TokenBucket?
+    /// The last topic a publish was allowed to, so a publisher that sticks to one topic is checked once.
+    var lastAllowedPublishTopic: String?
 
     /// The encoding cache keys of `Message.encoded(as:_:)`: one per wire encoding.
     static let jsonKey = MessageEncodingKey(rawValue: 1)
@@ -51,6 +58,8 @@ final class BrokerSession: WebSocketSessionHandler {
         self.encodingKey = binary ? Self.binaryKey : Self.jsonKey
         self.inbox = SessionInbox(eventLoop: session.eventLoop)
         self.output = OutputBatch(allocator: ByteBufferAllocator(), opcode: binary ? .binary : .text)
+        self.publishLimiter = session.security.makePublishLimiter()
+        self.principal = session.principal
     }
 
     /// A session factory for ``RoostServer``: one ``BrokerSession`` per upgraded connection.
@@ -124,6 +133,7 @@ final class BrokerSession: WebSocketSessionHandler {
         case .ack(let f): try ack(f)
         case .nack(let f): try nack(f)
         case .credit(let f): try existing(f.sub, id: nil).subscription.grantCredit(Int(f.n))
+        case .auth(let f): authenticate(f)
         }
     }
 

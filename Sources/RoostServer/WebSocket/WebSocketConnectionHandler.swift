@@ -1,5 +1,7 @@
 import NIOCore
 import NIOWebSocket
+import RoostProtocol
+import RoostSecurity
 
 /// The channel handler of an upgraded connection: runs ``WebSocketFrameProcessor`` over decoded frames and carries
 /// out its actions, owns the close handshake, keepalive pings and the idle timeout, and drives the session handler.
@@ -22,6 +24,8 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private let sessionID: UInt64
     private let sessionFactory: WebSocketSessionFactory
     private let metrics: TransportMetrics
+    private var principal: Principal
+    private let security: ServerSecurity
 
     private var processor: WebSocketFrameProcessor
     private var state = State.open
@@ -30,6 +34,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var sessionHandler: (any WebSocketSessionHandler)?
     private var keepalive: RepeatedTask?
     private var closeTimer: Scheduled<Void>?
+    private var expiryTimer: Scheduled<Void>?
     private var sawInbound = false
     private var silentTicks: Int64 = 0
     private var closeCode: WebSocketErrorCode?
@@ -42,13 +47,17 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         subprotocol: WebSocketSubprotocol,
         sessionID: UInt64,
         sessionFactory: @escaping WebSocketSessionFactory,
-        metrics: TransportMetrics
+        metrics: TransportMetrics,
+        principal: Principal = .anonymous,
+        security: ServerSecurity = .disabled
     ) {
         self.configuration = configuration
         self.subprotocol = subprotocol
         self.sessionID = sessionID
         self.sessionFactory = sessionFactory
         self.metrics = metrics
+        self.principal = principal
+        self.security = security
         self.processor = WebSocketFrameProcessor(maxMessageSize: configuration.maxMessageSize)
     }
 
@@ -63,8 +72,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
         self.metrics.sessionOpened()
         let session = WebSocketSession(
-            id: self.sessionID, subprotocol: self.subprotocol, channel: context.channel, connection: self)
+            id: self.sessionID, subprotocol: self.subprotocol, channel: context.channel, connection: self,
+            principal: self.principal, security: self.security)
         self.session = session
+        self.scheduleExpiry(context: context)
         let interval = self.configuration.pingInterval
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -265,6 +276,39 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.keepalive = nil
         self.closeTimer?.cancel()
         self.closeTimer = nil
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
+    }
+
+    func reauthenticated(_ principal: Principal) {
+        self.principal = principal
+        self.expiryTimer?.cancel()
+        self.expiryTimer = nil
+        if let context = self.context { self.scheduleExpiry(context: context) }
+    }
+
+    func countSecurityRefusal(_ reason: String) {
+        self.metrics.securityRefusal(reason)
+    }
+
+    /// A session whose token expires is told with a `token_expired` error frame, then closed with 1008.
+    private func scheduleExpiry(context: ChannelHandlerContext) {
+        guard let expiry = self.principal.expiresAtMilliseconds else { return }
+        let remaining = max(0, expiry - self.security.authenticator.nowMilliseconds())
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.expiryTimer = context.eventLoop.scheduleTask(in: .milliseconds(remaining)) {
+            handler.value.expired()
+        }
+    }
+
+    private func expired() {
+        guard case .open = self.state, let context = self.context else { return }
+        self.metrics.securityRefusal("token_expired")
+        let codec: any FrameCodec = self.subprotocol.usesTextFrames ? WireEncoding.json.codec : WireEncoding.binary.codec
+        var buffer = context.channel.allocator.buffer(capacity: 96)
+        codec.encode(.error(ErrorFrame(code: .tokenExpired, message: "token expired")), into: &buffer)
+        self.send([buffer], opcode: self.subprotocol.usesTextFrames ? .text : .binary)
+        self.initiateClose(code: .policyViolation, reason: "token expired")
     }
 
     /// A close payload: the code, then as much of the reason as fits a control frame, cut on a character boundary.

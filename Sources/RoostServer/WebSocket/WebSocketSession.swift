@@ -1,5 +1,6 @@
 import NIOCore
 import NIOWebSocket
+import RoostSecurity
 
 /// The sending side of one WebSocket connection, handed to its ``WebSocketSessionHandler``.
 ///
@@ -19,11 +20,24 @@ public final class WebSocketSession: Sendable {
     /// The event loop that owns this connection.
     public let eventLoop: any EventLoop
 
+    /// Who authenticated this connection at the upgrade, and what they may do (``Principal/anonymous``, allowed
+    /// everything, when authentication is off). The session handler checks every publish, subscribe and admin
+    /// request against ``Principal/permissions``.
+    public let principal: Principal
+
+    /// The server's security: ``ServerSecurity/makePublishLimiter()`` gives the session its publish rate limiter.
+    public let security: ServerSecurity
+
     let channel: any Channel
     private let connection: NIOLoopBoundBox<WebSocketConnectionHandler?>
 
-    init(id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler) {
+    init(
+        id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler,
+        principal: Principal = .anonymous, security: ServerSecurity = .disabled
+    ) {
         self.id = id
+        self.principal = principal
+        self.security = security
         self.subprotocol = subprotocol
         self.channel = channel
         self.remoteAddress = channel.remoteAddress
@@ -90,6 +104,17 @@ public final class WebSocketSession: Sendable {
             return
         }
         self.connection.value?.setReadingPaused(paused)
+    }
+
+    /// A new credential replaced the upgrade's (an `auth` frame): its expiry now decides when the connection is
+    /// told `token_expired` and closed. On the event loop.
+    func reauthenticated(_ principal: Principal) {
+        self.connection.value?.reauthenticated(principal)
+    }
+
+    /// Counts a refusal in `roost_security_refusals_total{reason}` (`forbidden`, `rate_limited`). On the event loop.
+    func countSecurityRefusal(_ reason: String) {
+        self.connection.value?.countSecurityRefusal(reason)
     }
 
     /// Drops the reference to the connection once it is gone, so the two do not keep each other alive.

@@ -132,13 +132,22 @@ extension DiskTopicLog {
     }
 
     /// Writes `out`, syncs under `always`, publishes the batches, advances `endOffset`, completes the
-    /// callers and wakes tail readers. A failed write or sync cuts the file back and fails the log.
+    /// callers and wakes tail readers.
+    ///
+    /// A failed write (ENOSPC, EIO) cuts the file back to the last confirmed byte and fails only the appends
+    /// of this write: once the cut succeeds, the file holds exactly what was confirmed, so later appends
+    /// may proceed (a full disk heals when space returns). A failed fdatasync fences the log until it is
+    /// reopened: after a failed fdatasync the kernel may have dropped the dirty pages and a retried sync
+    /// can report success without writing them (the PostgreSQL "fsyncgate" lesson), so only recovery on
+    /// reopen, which re-reads and verifies the file, may decide what is on disk. See Docs/reliability.md.
     func commit(_ configuration: LogConfiguration) throws {
         let w = writer
         guard w.buffer.out.readableBytes > 0 else { return }
+        var syncing = false
         do {
             try w.segment.file.write(w.buffer.out, at: w.position)
             if configuration.fsync == .always {
+                syncing = true
                 try w.segment.file.sync()
                 metrics.fsyncs.increment()
             } else {
@@ -146,8 +155,8 @@ extension DiskTopicLog {
             }
         } catch {
             let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")
-            try? w.segment.file.truncate(to: w.position)
-            pending.withLockedValue { $0.failure = failure }
+            let cut = (try? w.segment.file.truncate(to: w.position)) != nil
+            if syncing || !cut { pending.withLockedValue { $0.failure = failure } }
             throw failure
         }
         w.position += w.buffer.out.readableBytes

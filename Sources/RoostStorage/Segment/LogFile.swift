@@ -35,6 +35,7 @@ final class LogFile: Sendable {
 
     /// Writes all of `bytes` at `position`, retrying short writes and EINTR.
     func write(_ bytes: UnsafeRawBufferPointer, at position: Int) throws {
+        try StorageFaults.check(.write, path: path, call: "pwrite")
         var done = 0
         while done < bytes.count {
             let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(position + done))
@@ -69,6 +70,7 @@ final class LogFile: Sendable {
 
     /// Flushes data (not necessarily metadata unrelated to reading it back) to stable storage.
     func sync() throws {
+        try StorageFaults.check(.sync, path: path, call: "fdatasync")
         #if canImport(Darwin)
         guard fsync(fd) == 0 else { throw LogError.io("fsync", path: path) }
         #else

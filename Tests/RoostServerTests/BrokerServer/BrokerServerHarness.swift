@@ -15,6 +15,7 @@ struct BrokerServerHarness {
     /// Starts a server; `configure` adjusts the configuration first. Pass `directory` to reopen earlier data.
     static func start(
         directory: TemporaryDirectory? = nil, clock: ManualClock = ManualClock(),
+        security: ServerSecurity = .disabled,
         configure: (inout BrokerServerConfiguration) -> Void = { _ in }
     ) async throws -> BrokerServerHarness {
         let directory = try directory ?? TemporaryDirectory(prefix: "roost-server-test")
@@ -24,7 +25,7 @@ struct BrokerServerHarness {
         configure(&configuration)
         var logger = Logger(label: "roost.test")
         logger.logLevel = .warning
-        let server = try RoostBrokerServer(configuration: configuration, clock: clock, logger: logger)
+        let server = try RoostBrokerServer(configuration: configuration, clock: clock, logger: logger, security: security)
         try await server.start()
         let port = try #require(server.port)
         return BrokerServerHarness(server: server, port: port, clock: clock, directory: directory)

@@ -1,6 +1,7 @@
 import Testing
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A TCP client that sends whatever bytes a test wants (valid or deliberately broken) and reads the server's bytes
 /// as they come, via an AsyncStream: no sleeps, every wait ends on data or on EOF.
@@ -17,12 +18,18 @@ final class RawClient {
         self.writability = writability.makeAsyncIterator()
     }
 
-    static func connect(port: Int) async throws -> RawClient {
+    /// Connects to the loopback port; with `tls`, through a TLS client handler that checks the server's
+    /// certificate against `tls`'s trust roots for the name `localhost`.
+    static func connect(port: Int, tls: NIOSSLContext? = nil) async throws -> RawClient {
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         let (writability, writabilityContinuation) = AsyncStream<Bool>.makeStream()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: "localhost"))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         StreamingHandler(continuation: continuation, writability: writabilityContinuation))
                 }
@@ -94,6 +101,12 @@ final class RawClient {
             if frame.opcode == 0x8 { return .some(frame.closeCode) }
         }
         return .none
+    }
+
+    /// Everything the server sends until it closes the connection, as text.
+    func readRemainingBody() async -> String {
+        while await self.fill() {}
+        return self.pending.readString(length: self.pending.readableBytes) ?? ""
     }
 
     /// Waits until the server closes the connection, dropping what it sends.

@@ -76,6 +76,7 @@ struct ServerHarness {
     static func start(
         router: HTTPRouter = HTTPRouter(),
         ready: NIOLockedValueBox<Bool> = NIOLockedValueBox(true),
+        security: ServerSecurity = .disabled,
         _ configure: (inout ServerConfiguration) -> Void = { _ in }
     ) async throws -> ServerHarness {
         var configuration = ServerConfiguration()
@@ -88,7 +89,7 @@ struct ServerHarness {
         logger.logLevel = .warning
         let server = RoostServer(
             configuration: configuration, metricsRegistry: registry, router: router,
-            readiness: { ready.withLockedValue { $0 } }, logger: logger
+            readiness: { ready.withLockedValue { $0 } }, logger: logger, security: security
         ) { session in
             sessions.withLockedValue { $0.append(session) }
             return EchoSessionHandler(events: continuation)

@@ -46,9 +46,10 @@ enum TestFrames {
 
     static func upgradeRequest(
         path: String = "/v1/ws", key: String? = "dGhlIHNhbXBsZSBub25jZQ==", version: String = "13",
-        protocols: [String] = []
+        protocols: [String] = [], headers: [String] = []
     ) -> String {
         var request = "GET \(path) HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        for header in headers { request += header + "\r\n" }
         if let key { request += "Sec-WebSocket-Key: \(key)\r\n" }
         request += "Sec-WebSocket-Version: \(version)\r\n"
         if !protocols.isEmpty { request += "Sec-WebSocket-Protocol: \(protocols.joined(separator: ", "))\r\n" }

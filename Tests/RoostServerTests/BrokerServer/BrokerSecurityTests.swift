@@ -1,0 +1,153 @@
+import Foundation
+import RoostBroker
+import RoostSecurity
+import RoostServer
+import RoostTesting
+import Testing
+
+/// Authorization and the publish rate limit on a real broker: every publish and subscribe checked against the
+/// connection's permissions, over the JSON encoding.
+@Suite struct BrokerSecurityTests {
+    static func permissions(_ json: String) throws -> Permissions {
+        try JSONDecoder().decode(Permissions.self, from: Data(json.utf8))
+    }
+
+    static func start(
+        clock: ManualClock = ManualClock(), _ configure: (inout SecurityConfiguration) -> Void = { _ in }
+    ) async throws -> BrokerServerHarness {
+        var security = SecurityConfiguration()
+        security.authentication = .on
+        security.tokens = [
+            StaticToken(name: "orders", secret: "orders-token", permissions: try Self.permissions(
+                #"{"publish":["orders.>"],"subscribe":["orders.>"],"consumers":["billing-*"]}"#)),
+            StaticToken(name: "payments", secret: "payments-token", permissions: try Self.permissions(#"{"publish":["payments.>"]}"#)),
+        ]
+        security.jwt = JWTConfiguration(keys: [.hs256(secret: SecurityServerTests.secret)], leewaySeconds: 0)
+        configure(&security)
+        let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
+        return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
+            configuration.broker.autoCreateTopics = false
+        }
+    }
+
+    /// A JSON WebSocket connection authenticated with `token`.
+    private func connect(_ harness: BrokerServerHarness, token: String) async throws -> RawClient {
+        let client = try await RawClient.connect(port: harness.port)
+        try await client.send(TestFrames.upgradeRequest(headers: ["Authorization: Bearer \(token)"]))
+        let head = try #require(await client.readHead())
+        try #require(head.hasPrefix("HTTP/1.1 101"), "\(head)")
+        return client
+    }
+
+    /// Sends one JSON request and returns the reply carrying its `id` (skipping deliveries and markers).
+    private func request(_ client: RawClient, _ json: String) async throws -> [String: Any] {
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let id = try #require(sent["id"] as? Int)
+        try await client.send(TestFrames.text(json))
+        while let frame = await client.readFrame() {
+            guard frame.opcode == 0x1,
+                let reply = try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any]
+            else { continue }
+            if reply["id"] as? Int == id { return reply }
+        }
+        Issue.record("connection closed before the reply to \(json)")
+        return [:]
+    }
+
+    private func code(_ reply: [String: Any]) -> String? {
+        reply["op"] as? String == "ok" ? "ok" : reply["code"] as? String
+    }
+
+    @Test func publishAndSubscribeAreCheckedAgainstPermissions() async throws {
+        let harness = try await Self.start()
+        try harness.server.broker.createTopic("orders.created")
+        try harness.server.broker.createTopic("payments.settled")
+        let client = try await self.connect(harness, token: "orders-token")
+        let publish = #"{"op":"publish","id":1,"topic":"orders.created","data":{"n":1}}"#
+        #expect(try await self.code(self.request(client, publish)) == "ok")
+        let denied = try await self.request(client, #"{"op":"publish","id":2,"topic":"payments.settled","data":1}"#)
+        #expect(self.code(denied) == "forbidden")
+        #expect((denied["message"] as? String)?.contains("payments.settled") == true)
+        // A topic that does not exist is refused the same way: a denial says nothing about existence.
+        let missing = try await self.request(client, #"{"op":"publish","id":3,"topic":"payments.nope","data":1}"#)
+        #expect(self.code(missing) == "forbidden")
+        let cases: [(String, String)] = [
+            (#"{"op":"subscribe","id":10,"topic":"orders.*"}"#, "ok"),
+            (#"{"op":"subscribe","id":11,"topic":"payments.*"}"#, "forbidden"),
+            (#"{"op":"subscribe","id":12,"topic":">"}"#, "forbidden"),
+            (#"{"op":"subscribe","id":13,"topic":"*.settled"}"#, "forbidden"),
+            (#"{"op":"subscribe","id":14,"topic":"payments.settled"}"#, "forbidden"),
+            (#"{"op":"subscribe","id":15,"topic":"orders.>","consumer":"audit","ack":"explicit"}"#, "forbidden"),
+            (#"{"op":"subscribe","id":16,"topic":"orders.>","consumer":"billing-eu","ack":"explicit","from":"earliest"}"#, "ok"),
+        ]
+        for (json, expected) in cases {
+            #expect(try await self.code(self.request(client, json)) == expected, "\(json)")
+        }
+        // The connection stays usable after denials.
+        #expect(try await self.code(self.request(client, #"{"op":"publish","id":20,"topic":"orders.created","data":2}"#)) == "ok")
+        await client.close()
+        try await harness.finish()
+    }
+
+    @Test func rateLimitTriggersAndRecovers() async throws {
+        let clock = ManualClock()
+        let harness = try await Self.start(clock: clock) { security in
+            security.publishRatePerSecond = 2
+            security.publishBurst = 3
+        }
+        try harness.server.broker.createTopic("payments.settled")
+        let client = try await self.connect(harness, token: "payments-token")
+        func publish(_ id: Int) async throws -> [String: Any] {
+            try await self.request(client, #"{"op":"publish","id":\#(id),"topic":"payments.settled","data":\#(id)}"#)
+        }
+        for id in 1...3 { #expect(try await self.code(publish(id)) == "ok") }
+        let limited = try await publish(4)
+        #expect(self.code(limited) == "rate_limited")
+        #expect((limited["message"] as? String)?.contains("retry in 500 ms") == true)
+        let batch = #"{"op":"publish_batch","id":5,"topic":"payments.settled","messages":[{"data":1},{"data":2},{"data":3},{"data":4}]}"#
+        #expect(try await self.code(self.request(client, batch)) == "rate_limited", "a batch above the burst")
+        clock.advance(by: 500)
+        #expect(try await self.code(publish(6)) == "ok")
+        #expect(try await self.code(publish(7)) == "rate_limited")
+        clock.advance(by: 10_000)
+        for id in 8...10 { #expect(try await self.code(publish(id)) == "ok") }
+        #expect(try harness.server.broker.describeTopic("payments.settled").endOffset == 7, "refused publishes stored nothing")
+        await client.close()
+        try await harness.finish()
+    }
+
+    @Test func authFrameReplacesTheCredentialAndItsPermissions() async throws {
+        let harness = try await Self.start()
+        try harness.server.broker.createTopic("orders.created")
+        try harness.server.broker.createTopic("payments.settled")
+        let client = try await self.connect(harness, token: "payments-token")
+        let orders = #"{"op":"publish","id":1,"topic":"orders.created","data":1}"#
+        #expect(try await self.code(self.request(client, orders)) == "forbidden")
+        let wrong = try await self.request(client, #"{"op":"auth","id":2,"token":"nope"}"#)
+        #expect(self.code(wrong) == "unauthorized")
+        let payments = #"{"op":"publish","id":3,"topic":"payments.settled","data":1}"#
+        #expect(try await self.code(self.request(client, payments)) == "ok", "a refused auth keeps the credential")
+        #expect(try await self.code(self.request(client, #"{"op":"auth","id":4,"token":"orders-token"}"#)) == "ok")
+        #expect(try await self.code(self.request(client, #"{"op":"publish","id":5,"topic":"orders.created","data":1}"#)) == "ok")
+        let old = #"{"op":"publish","id":6,"topic":"payments.settled","data":1}"#
+        #expect(try await self.code(self.request(client, old)) == "forbidden", "the new token's permissions only")
+        await client.close()
+        try await harness.finish()
+    }
+
+    @Test func credentialFromAnAuthFrameExpiresLikeOneFromTheUpgrade() async throws {
+        let clock = ManualClock(milliseconds: SecurityServerTests.nowSeconds * 1000)
+        let harness = try await Self.start(clock: clock)
+        let client = try await self.connect(harness, token: "orders-token")
+        let jwt = try await SecurityServerTests.jwt(expiresIn: 1)
+        #expect(try await self.code(self.request(client, #"{"op":"auth","id":1,"token":"\#(jwt)"}"#)) == "ok")
+        // The static token never expired; the JWT that replaced it does, a second later.
+        var told = false
+        while let frame = await client.readFrame(), frame.opcode != 0x8 {
+            told = told || String(decoding: frame.payload, as: UTF8.self).contains("\"code\":\"token_expired\"")
+        }
+        #expect(told)
+        await client.close()
+        try await harness.finish()
+    }
+}
