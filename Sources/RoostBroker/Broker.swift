@@ -34,6 +34,8 @@ public final class Broker: Sendable {
     let counters = BrokerCounters()
     let nextID = ManagedAtomic<Int>(1)
     let metricsFactory: any MetricsFactory
+    /// The instruments every ephemeral consumer shares (one instance, not one per subscription).
+    let ephemeralMetrics: ConsumerMetrics
     private let tickQueue = DispatchQueue(label: "roost.broker.tick")
 
     /// Opens the broker over `store`, restoring topics (from the store), topic metadata and durable consumers
@@ -52,6 +54,7 @@ public final class Broker: Sendable {
         metricsFactory: (any MetricsFactory)? = nil
     ) throws(BrokerError) {
         self.metricsFactory = metricsFactory ?? MetricsSystem.factory
+        self.ephemeralMetrics = ConsumerMetrics(consumer: "", durable: false, factory: self.metricsFactory)
         try configuration.validate()
         self.configuration = configuration
         self.store = store
@@ -110,7 +113,7 @@ public final class Broker: Sendable {
         let consumer = Consumer(
             name: name, durable: durable, settings: settings, queue: queue, fanOut: fanOut, clock: clock,
             limits: configuration, hooks: hooks, logger: logger, counters: counters,
-            metricsFactory: metricsFactory)
+            metrics: durable ? ConsumerMetrics(consumer: name, durable: true, factory: metricsFactory) : ephemeralMetrics)
         consumer.state.withLockedValue { $0.createdAt = createdAt }
         return consumer
     }

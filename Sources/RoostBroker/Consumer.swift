@@ -49,7 +49,7 @@ final class Consumer: LiveListener {
     init(
         name: String, durable: Bool, settings: Settings, queue: DispatchQueue, fanOut: any LiveFanOut,
         clock: any WallClock, limits: BrokerConfiguration, hooks: Hooks, logger: Logger, counters: BrokerCounters,
-        metricsFactory: any MetricsFactory
+        metrics: ConsumerMetrics
     ) {
         self.counters = counters
         self.name = name
@@ -61,7 +61,7 @@ final class Consumer: LiveListener {
         self.limits = limits
         self.hooks = hooks
         self.logger = logger
-        self.metrics = ConsumerMetrics(consumer: name, durable: durable, factory: metricsFactory)
+        self.metrics = metrics
         self.state = NIOLockedValueBox(ConsumerState(settings: settings))
     }
 

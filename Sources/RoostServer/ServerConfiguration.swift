@@ -75,9 +75,9 @@ public struct ServerConfiguration: Sendable {
 
     /// Size of a connection's first socket read buffer, bytes; later reads adapt between 64 bytes and 64 KiB to
     /// what arrives. NIO keeps the last read buffer of every connection for reuse, so this is most of what an idle
-    /// connection costs in receive buffers. Default 512: a handshake and a subscribe fit, and a busy publisher's
-    /// reads grow to 64 KiB within a few reads.
-    public var initialReceiveBufferSize: Int = 512
+    /// connection costs in receive buffers. Default 256: a subscribe fits (a handshake takes one or two reads), and a
+    /// busy publisher's reads grow to 64 KiB within a few reads.
+    public var initialReceiveBufferSize: Int = 256
 
     /// Creates the default configuration.
     public init() {}

@@ -53,12 +53,15 @@ EOC
 }
 start_mosq() {
     mkdir -p $D/mosq; chown mosquitto:mosquitto $D/mosq 2>/dev/null
-    printf 'per_listener_settings false\nallow_anonymous true\nlistener 14083 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\npersistence false\n' > $D/mosquitto.conf
+    # The plain MQTT listener is needed: with a websockets listener alone, mosquitto 2.0.11 reports "Unable to
+    # start any listening sockets" and exits.
+    printf 'per_listener_settings false\nallow_anonymous true\nlistener 14083 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\nlistener 14883 127.0.0.1\nsocket_domain ipv4\nprotocol mqtt\n' > $D/mosquitto.conf
     start mosq mosquitto -c $D/mosquitto.conf
 }
-start_roost() {   # start_roost FSYNC: a fresh data directory, fsync policy of new topics
+start_roost() {   # start_roost FSYNC [ARGS...]: a fresh data directory, fsync policy of new topics, more serve flags
+    local fsync=$1; shift
     rm -rf $D/roost-data
-    start roost "$ROOST" serve --port 14090 --data $D/roost-data --fsync "$1" --log-level warning
+    start roost "$ROOST" serve --port 14090 --data $D/roost-data --fsync "$fsync" --log-level warning "$@"
 }
 
 # m NAME SERVER -- wsbench args
@@ -107,8 +110,10 @@ sec_replay() {
     start_nats
     m replay_js_1m nats -- replay -P nats --url $NATS_WS --js-create --topic bench.js -w 256 -c 1000000
     stop nats
-    start_roost always
-    m replay_roost_1m roost -- replay -P roostb --url $ROOST_WS --topic bench.replay -w 256 -b 16 -c 1000000
+    start_roost always --set max_inflight_limit=65536
+    m replay_roost_1m roost -- replay -P roostb --url $ROOST_WS --topic bench.replay -w 256 -b 64 -c 1000000
+    # more messages in flight per subscriber (ROOSTB_MAX_INFLIGHT, within the raised max_inflight_limit)
+    ROOSTB_MAX_INFLIGHT=65536 m replay_roost_1m_inflight64k roost -- replay -P roostb --url $ROOST_WS --topic bench.replay2 -w 256 -b 64 -c 1000000
     stop roost
 }
 
