@@ -137,24 +137,39 @@ final class DedupTable: Sendable {
     }
 }
 
-/// A dedup id as the table's key: the id with its hash computed once from the UTF-8 bytes (FNV-1a), so the
-/// claim, the resolve and the eviction each hash eight bytes rather than the whole string.
+/// A dedup id as the table's key, built once per id: its hash (FNV-1a over the UTF-8 bytes), so the claim,
+/// the resolve and the eviction each hash eight bytes rather than the string, and, for ids of up to 32 bytes
+/// (the client's are about 20), the bytes themselves inline. The table then holds no reference to the
+/// decoded string: ten thousand remembered ids are no ten thousand long-lived heap objects to retain,
+/// release and fragment the allocator with (which cost more than the hashing, measured with `perf`).
 struct DedupKey: Hashable, Sendable {
-    let id: String
+    private typealias Inline = (UInt64, UInt64, UInt64, UInt64)
+    private static let inlineCapacity = 32
+
     private let hash: UInt64
+    private let count: Int
+    private let inline: Inline
+    /// The id when it is longer than `inlineCapacity` bytes.
+    private let overflow: String?
 
     init(_ id: String) {
-        self.id = id
-        var id = id
-        self.hash = id.withUTF8 { bytes in
-            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var text = id
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var inline: Inline = (0, 0, 0, 0)
+        let count = text.withUTF8 { bytes -> Int in
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            return hash
+            let head = UnsafeRawBufferPointer(start: bytes.baseAddress, count: min(bytes.count, Self.inlineCapacity))
+            withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: head) }
+            return bytes.count
         }
+        self.hash = hash
+        self.count = count
+        self.inline = inline
+        self.overflow = count > Self.inlineCapacity ? id : nil
     }
 
     static func == (lhs: DedupKey, rhs: DedupKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.id == rhs.id
+        lhs.hash == rhs.hash && lhs.count == rhs.count && lhs.inline == rhs.inline && lhs.overflow == rhs.overflow
     }
 
     func hash(into hasher: inout Hasher) {

@@ -65,6 +65,10 @@ struct DedupTableTests {
         #expect(DedupKey("order-17") == DedupKey("order-17"))
         #expect(DedupKey("order-17") != DedupKey("order-71"))
         #expect(DedupKey("é") == DedupKey("é"))
+        // Past the 32 inline bytes the rest of the id still counts.
+        let long = String(repeating: "x", count: 40)
+        #expect(DedupKey(long + "a") == DedupKey(long + "a") && DedupKey(long + "a") != DedupKey(long + "b"))
+        #expect(DedupKey("") != DedupKey("\u{0}"), "the length counts, not only the zero-padded bytes")
     }
 }
 
