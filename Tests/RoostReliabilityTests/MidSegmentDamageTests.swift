@@ -85,6 +85,59 @@ struct MidSegmentDamageTests {
         }
     }
 
+    @Test(arguments: [true, false])
+    func aDamagedLastBatchIsKeptAfterACleanShutdownAndCutAfterACrash(cleanShutdown: Bool) async throws {
+        try await withTemporaryDirectory { dir in
+            try await makeStore(dir)
+            let path = Surgery.segment(dir, "t", base: 0)
+            let positions = try batchPositions(path)
+            let size = Surgery.size(path)
+            Surgery.flipBit(path, at: positions[39] + RecordBatchHeader.size + 4)
+            if !cleanShutdown { Surgery.remove(dir.appending(LogFileNames.cleanShutdownMarker)) }
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try #require(store.log(named: "t"))
+            if cleanShutdown {
+                // Nothing can be torn after a clean shutdown: the bad last batch is damage, kept and reported.
+                #expect(Surgery.size(path) == size)
+                #expect(store.recoveryReport.damaged.map(\.offsets) == [39..<40])
+                #expect(log.endOffset == 40)
+                let error = #expect(throws: LogError.self) { try log.read(from: 39, maxRecords: 1, maxBytes: 1 << 20) }
+                #expect(error?.damagedOffsets == 39..<40)
+                #expect(try await log.append([record("next")]).baseOffset == 40)
+                #expect(try log.read(from: 40, maxRecords: 1, maxBytes: 1 << 20).records.first?.offset == 40)
+            } else {
+                // After a crash it is indistinguishable from a torn write: cut.
+                #expect(Surgery.size(path) == positions[39])
+                #expect(store.recoveryReport.bytesTruncated == size - positions[39])
+                #expect(log.endOffset == 39)
+            }
+            try store.close()
+        }
+    }
+
+    @Test func aTimeLookupThatMeetsDamageStartsAtTheDamagedOffsets() async throws {
+        try await withTemporaryDirectory { dir in
+            let clock = ManualClock()
+            let start = clock.nowMilliseconds()
+            let store = try DiskLogStore(directory: dir.path, clock: clock)
+            let configuration = LogConfiguration(fsync: .never, indexIntervalBytes: 64)
+            let log = try store.createLog(named: "t", configuration: configuration)
+            for i in 0..<20 {
+                _ = try await log.append([record(Self.value(i))])
+                clock.advance(by: 10)
+            }
+            try store.close()
+            let path = Surgery.segment(dir, "t", base: 0)
+            Surgery.flipBit(path, at: try batchPositions(path)[8] + RecordBatchHeader.size + 5)
+            let reopened = try DiskLogStore(directory: dir.path, clock: clock)
+            let again = try #require(reopened.log(named: "t"))
+            #expect(try again.offset(forTimestamp: start) == 0)
+            #expect(try again.offset(forTimestamp: start + 80) == 8)
+            #expect(try again.offset(forTimestamp: start + 120) == 12)
+            try reopened.close()
+        }
+    }
+
     @Test func damageInAnOlderSegmentIsSteppedOverWithinThatSegment() async throws {
         try await withTemporaryDirectory { dir in
             try await makeStore(dir, count: 60, segmentBytes: 2048)

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOEmbedded
 @testable import RoostServer
+import RoostTesting
 import Testing
 
 /// The short, seeded run of the handshake fuzz target (Tests/Fuzz/Sources/FuzzHandshake) inside `swift test`:
@@ -83,17 +84,5 @@ struct HandshakeFuzzTests {
             let answer = try Self.run(input)
             #expect(answer.isEmpty || answer.hasPrefix("HTTP/1."), "answer to \(input): \(answer.prefix(80))")
         }
-    }
-}
-
-/// A small, seeded generator so that a failing mutation run can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -156,7 +156,11 @@ public final class DiskTopicLog: TopicLog {
         let limit = segment.snapshot.size
         var found: Int64?
         let scanner = SegmentScanner(file: segment.file, chunkSize: 64 << 10)
-        let stop = try scanner.scan(from: segment.startPosition(forTimestamp: timestamp), limit: limit) { header, buffer, index, _ in
+        let start: Int
+        var reached: Int64
+        (start, reached) = segment.startLocation(forTimestamp: timestamp)
+        let stop = try scanner.scan(from: start, limit: limit) { header, buffer, index, _ in
+            reached = header.nextOffset
             guard header.maxTimestamp >= timestamp else { return true }
             if header.baseTimestamp >= timestamp {
                 found = header.baseOffset
@@ -170,7 +174,13 @@ public final class DiskTopicLog: TopicLog {
             found = records.first(where: { $0.timestamp >= timestamp })?.offset
             return found == nil
         }
-        if case .corrupt(_, let error) = stop { throw error }
+        switch stop {
+        case .corrupt, .incomplete:
+            // Damage before any record at or after the time: its timestamps are unknown, so the answer may lie
+            // inside it. Start there; a reader then meets the damage, is told, and goes on after it.
+            return min(reached, end)
+        case .limit, .stopped: break
+        }
         return min(found ?? end, end)
     }
 

@@ -116,7 +116,12 @@ struct LogLoader {
             report.segmentsScanned += 1
             if fileSize > 0 { report.indexesRebuilt += 2 }
         }
-        let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        var end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if clean, end < fileSize {
+            // After a clean shutdown nothing is torn: every byte was written and synced. A bad last batch is
+            // damage, kept aside like damage in the middle, as far as its intact framing says where it ends.
+            end = try keepDamagedTail(segment, from: end, fileSize: fileSize, state: &state, report: &report)
+        }
         if end < fileSize {
             logger.warning("truncating a torn tail", metadata: [
                 "segment": "\(segment.logPath)", "validBytes": "\(end)", "truncatedBytes": "\(fileSize - end)"])
@@ -152,6 +157,29 @@ struct LogLoader {
         }
         state = s
         return s.size
+    }
+
+    /// Steps over whole batches at the end of the active segment whose headers still frame them (magic, length,
+    /// the expected base offset) but whose contents fail to verify; returns where the framed ones end.
+    private func keepDamagedTail(
+        _ segment: Segment, from start: Int, fileSize: Int, state: inout Segment.State, report: inout RecoveryReport.LogRecovery
+    ) throws -> Int {
+        var end = start
+        var next = state.nextOffset
+        while end + RecordBatchHeader.size <= fileSize {
+            let bytes = try segment.file.read(at: end, count: RecordBatchHeader.size)
+            guard let header = try? RecordBatchHeader.parse(bytes, at: bytes.readerIndex), header.baseOffset == next,
+                end + header.batchLength <= fileSize
+            else { break }
+            end += header.batchLength
+            next = header.nextOffset
+        }
+        guard end > start else { return start }
+        record(DamagedRange(file: segment.logPath, position: start, length: end - start, offsets: state.nextOffset..<next),
+            in: &state, report: &report)
+        state.size = end
+        state.nextOffset = next
+        return end
     }
 
     private func record(_ range: DamagedRange, in state: inout Segment.State, report: inout RecoveryReport.LogRecovery) {

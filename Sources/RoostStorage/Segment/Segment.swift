@@ -108,10 +108,12 @@ final class Segment: Sendable {
     }
 
     /// Where to start reading to find the first record with a timestamp `>= timestamp`.
-    func startPosition(forTimestamp timestamp: Int64) -> Int {
+    /// Also returns the base offset of the batch there.
+    func startLocation(forTimestamp timestamp: Int64) -> (position: Int, offset: Int64) {
         state.withLockedValue { s in
-            guard let entry = s.timeIndex.lastBefore(timestamp) else { return 0 }
-            return Int(s.offsetIndex.floor(entry.relativeOffset)?.position ?? 0)
+            guard let entry = s.timeIndex.lastBefore(timestamp), let floor = s.offsetIndex.floor(entry.relativeOffset)
+            else { return (0, baseOffset) }
+            return (Int(floor.position), baseOffset + Int64(floor.relativeOffset))
         }
     }
 

@@ -127,7 +127,7 @@ async def main_async(args):
         with open(log_path, errors="replace") as f:
             broker_log = f.read()
         repaired = [line.strip() for line in broker_log.splitlines()
-                    if "recovered log" in line or "truncat" in line or "consumer state" in line]
+                    if "recovered log" in line or "truncat" in line or "set aside" in line]
         if not repaired:
             raise Failure("the broker's log says nothing about the repair")
         first_batch_after = bases[2]
