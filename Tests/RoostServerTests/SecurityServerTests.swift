@@ -61,17 +61,32 @@ import Testing
         return try #require(response)
     }
 
-    @Test func unauthenticatedUpgradeIsRefused() async throws {
+    @Test func upgradeWithAWrongTokenIsRefused() async throws {
         let harness = try await ServerHarness.start(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
-        let (_, head, body) = try await self.upgrade(harness.port)
-        #expect(head.hasPrefix("HTTP/1.1 401"))
-        #expect(head.lowercased().contains("www-authenticate: bearer"))
-        #expect(body.contains("\"unauthorized\""))
-        let (_, wrong, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer nope"])
-        #expect(wrong.hasPrefix("HTTP/1.1 401"))
+        for (path, headers) in [
+            ("/v1/ws", ["Authorization: Bearer nope"]), ("/v1/ws?token=nope", []), ("/v1/ws", ["Authorization: Basic YTpi"]),
+        ] {
+            let (_, head, body) = try await self.upgrade(harness.port, path: path, headers: headers)
+            #expect(head.hasPrefix("HTTP/1.1 401"), "\(path) \(headers)")
+            #expect(head.lowercased().contains("www-authenticate: bearer"))
+            #expect(body.contains("\"unauthorized\""))
+        }
         #expect(harness.sessions.withLockedValue { $0.isEmpty })
+    }
+
+    @Test func upgradeWithoutATokenWaitsUnauthenticatedThenTimesOut() async throws {
+        var harness = try await ServerHarness.start(security: try await Self.security { $0.authTimeoutMilliseconds = 100 })
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
+        let (client, head, _) = try await self.upgrade(harness.port)
+        #expect(head.hasPrefix("HTTP/1.1 101"))
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
+        let principal = try #require(harness.sessions.withLockedValue { $0.first?.principal })
+        #expect(!principal.isAuthenticated)
+        #expect(principal.identity == "unauthenticated")
+        #expect(await client.readCloseCode() == .some(1008))
     }
 
     @Test func tokenInHeaderOrQueryParameter() async throws {

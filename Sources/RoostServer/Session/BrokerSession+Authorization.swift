@@ -49,14 +49,34 @@ extension BrokerSession {
 }
 
 extension BrokerSession {
-    /// Re-authenticates the connection with the token of an `auth` frame: on success the new credential's
-    /// permissions apply to every later request and its expiry replaces the old one (a JWT about to expire is
-    /// renewed without reconnecting); on failure the connection keeps its current credential. The answer takes
-    /// its turn among the replies like any request; requests sent before it are checked with the old credential.
+    /// Whether `frame` is an `auth` frame: the only request a connection may make before it authenticates.
+    static func isAuth(_ frame: ClientFrame) -> Bool {
+        if case .auth = frame { return true }
+        return false
+    }
+
+    /// The refusal of a request from a connection that upgraded without a token and has not authenticated yet: not
+    /// carried out, answered `unauthorized`.
+    func unauthenticated(_ frame: ClientFrame) -> ProtocolError {
+        session.countSecurityRefusal("unauthenticated")
+        return ProtocolError(
+            code: .unauthorized, message: "authenticate first: send an auth frame with a token", requestID: frame.requestID)
+    }
+
+    /// (Re-)authenticates the connection with the token of an `auth` frame: on success the new credential's
+    /// permissions apply to every later request, its expiry replaces the old one (a JWT about to expire is renewed
+    /// without reconnecting), and the connection counts against the new token's connection limit instead of the old
+    /// one's; on failure the connection keeps its current credential (or stays unauthenticated).
+    ///
+    /// Reading pauses until the verdict, and frames already read behind the `auth` frame wait for it, so every
+    /// request sent after an `auth` frame is checked with its outcome (a browser may send `auth` and `subscribe`
+    /// back to back). The answer takes its turn among the replies like any request.
     func authenticate(_ frame: AuthFrame) {
         let sequence = replies.reserve(bytes: 0)
         let authenticator = session.security.authenticator
         let token = frame.token
+        authenticating = true
+        session.setReadingPaused(true)
         let promise = session.eventLoop.makePromise(of: Principal.self)
         promise.completeWithTask { try await authenticator.authenticate(token) }
         let bound = loopBound
@@ -70,11 +90,15 @@ extension BrokerSession {
         guard !isClosed else { return }
         var frame: ServerFrame?
         switch result {
-        case .success(let principal):
+        case .success(let principal) where session.authenticate(as: principal):
             self.principal = principal
             self.lastAllowedPublishTopic = nil
-            session.reauthenticated(principal)
             frame = id.map { .ok(OKFrame(id: $0)) }
+        case .success:
+            statistics.error(code: ErrorCode.tooManyConnections.rawValue)
+            session.countSecurityRefusal("principal_connections")
+            frame = .error(ErrorFrame(
+                id: id, code: .tooManyConnections, message: "this token already holds the most connections allowed"))
         case .failure(let error):
             let failure = error as? AuthenticationError
             let code: ErrorCode = failure?.code == ErrorCode.tokenExpired.rawValue ? .tokenExpired : .unauthorized
@@ -84,6 +108,19 @@ extension BrokerSession {
         }
         replies.fill(sequence, with: .init(frame: frame, opensSubscription: nil))
         releaseReplies()
+        authenticating = false
+        session.setReadingPaused(readingPaused)
+        let held = heldMessages
+        heldMessages = []
+        for (index, message) in held.enumerated() {
+            guard authenticating else {
+                handle(message)
+                continue
+            }
+            // Another auth frame among the held ones: the rest waits for its verdict in turn.
+            heldMessages.append(contentsOf: held[index...])
+            break
+        }
         flush()
         afterReplies()
     }

@@ -13,7 +13,8 @@ import Testing
     }
 
     static func start(
-        clock: ManualClock = ManualClock(), _ configure: (inout SecurityConfiguration) -> Void = { _ in }
+        clock: ManualClock = ManualClock(), _ configure: (inout SecurityConfiguration) -> Void = { _ in },
+        server configureServer: @escaping (inout BrokerServerConfiguration) -> Void = { _ in }
     ) async throws -> BrokerServerHarness {
         var security = SecurityConfiguration()
         security.authentication = .on
@@ -21,41 +22,27 @@ import Testing
             StaticToken(name: "orders", secret: "orders-token", permissions: try Self.permissions(
                 #"{"publish":["orders.>"],"subscribe":["orders.>"],"consumers":["billing-*"]}"#)),
             StaticToken(name: "payments", secret: "payments-token", permissions: try Self.permissions(#"{"publish":["payments.>"]}"#)),
+            StaticToken(name: "ops", secret: "ops-token", permissions: .unrestricted),
         ]
         security.jwt = JWTConfiguration(keys: [.hs256(secret: SecurityServerTests.secret)], leewaySeconds: 0)
         configure(&security)
         let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
         return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
             configuration.broker.autoCreateTopics = false
+            configureServer(&configuration)
         }
     }
 
-    /// A JSON WebSocket connection authenticated with `token`.
     private func connect(_ harness: BrokerServerHarness, token: String) async throws -> RawClient {
-        let client = try await RawClient.connect(port: harness.port)
-        try await client.send(TestFrames.upgradeRequest(headers: ["Authorization: Bearer \(token)"]))
-        let head = try #require(await client.readHead())
-        try #require(head.hasPrefix("HTTP/1.1 101"), "\(head)")
-        return client
+        try await JSONSession.connect(harness.port, token: token)
     }
 
-    /// Sends one JSON request and returns the reply carrying its `id` (skipping deliveries and markers).
     private func request(_ client: RawClient, _ json: String) async throws -> [String: Any] {
-        let sent = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        let id = try #require(sent["id"] as? Int)
-        try await client.send(TestFrames.text(json))
-        while let frame = await client.readFrame() {
-            guard frame.opcode == 0x1,
-                let reply = try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any]
-            else { continue }
-            if reply["id"] as? Int == id { return reply }
-        }
-        Issue.record("connection closed before the reply to \(json)")
-        return [:]
+        try await JSONSession.request(client, json)
     }
 
     private func code(_ reply: [String: Any]) -> String? {
-        reply["op"] as? String == "ok" ? "ok" : reply["code"] as? String
+        JSONSession.code(reply)
     }
 
     @Test func publishAndSubscribeAreCheckedAgainstPermissions() async throws {
