@@ -1,4 +1,5 @@
 import NIOCore
+import RoostBroker
 import RoostProtocol
 import RoostSecurity
 
@@ -88,11 +89,13 @@ extension BrokerSession {
 
     private func authenticated(_ result: Result<Principal, any Error>, id: RequestID?, sequence: UInt64) {
         guard !isClosed else { return }
-        var frame: ServerFrame?
+        let frame: ServerFrame?
+        var replaced = false
         switch result {
         case .success(let principal) where session.authenticate(as: principal):
             self.principal = principal
             self.lastAllowedPublishTopic = nil
+            replaced = true
             frame = id.map { .ok(OKFrame(id: $0)) }
         case .success:
             statistics.error(code: ErrorCode.tooManyConnections.rawValue)
@@ -108,6 +111,7 @@ extension BrokerSession {
         }
         replies.fill(sequence, with: .init(frame: frame, opensSubscription: nil))
         releaseReplies()
+        if replaced { endSubscriptionsNoLongerAllowed() }
         authenticating = false
         session.setReadingPaused(readingPaused)
         let held = heldMessages
@@ -123,5 +127,24 @@ extension BrokerSession {
         }
         flush()
         afterReplies()
+    }
+
+    /// A new credential may read less than the old one: every open subscription it could not open itself ends, with
+    /// an `error` `forbidden` (no id) naming it, so that an `auth` frame never leaves a reader on topics it lost.
+    private func endSubscriptionsNoLongerAllowed() {
+        let permissions = principal.permissions
+        for (key, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
+            let consumer = subscription.subscription.durable ? subscription.subscription.consumerName : nil
+            guard !permissions.canSubscribe(topic: subscription.filter, consumer: consumer) else { continue }
+            subscriptions[key] = nil
+            subscriptionKeys[subscription.name] = nil
+            subscription.subscription.close()
+            statistics.subscriptionClosed()
+            statistics.error(code: ErrorCode.forbidden.rawValue)
+            session.countSecurityRefusal("forbidden")
+            reply(.error(ErrorFrame(
+                code: .forbidden,
+                message: "subscription '\(subscription.name)' ended: the new credential may not read '\(subscription.filter)'")))
+        }
     }
 }

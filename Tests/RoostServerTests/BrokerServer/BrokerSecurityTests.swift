@@ -138,3 +138,28 @@ import Testing
         try await harness.finish()
     }
 }
+
+extension BrokerSecurityTests {
+    @Test func subscriptionsTheNewCredentialMayNotReadEndAfterAnAuthFrame() async throws {
+        let permissions = try Self.permissions(#"{"subscribe":["orders.eu.*"]}"#)
+        let harness = try await Self.start { security in
+            security.tokens.append(StaticToken(name: "narrow", secret: "narrow-token", permissions: permissions))
+        }
+        let client = try await JSONSession.connect(harness.port, token: "orders-token")
+        let wide = try await JSONSession.request(client, #"{"op":"subscribe","id":1,"topic":"orders.>"}"#)
+        let narrow = try await JSONSession.request(client, #"{"op":"subscribe","id":2,"topic":"orders.eu.*"}"#)
+        #expect(JSONSession.code(wide) == "ok" && JSONSession.code(narrow) == "ok")
+        try await client.send(TestFrames.text(#"{"op":"auth","id":3,"token":"narrow-token"}"#))
+        #expect(JSONSession.code(try await JSONSession.reply(client, id: 3)) == "ok")
+        let wideSub = try #require(wide["sub"] as? String)
+        let narrowSub = try #require(narrow["sub"] as? String)
+        let ended = try #require(await client.readFrame())
+        #expect(ended.text.contains(#""code":"forbidden""#) && ended.text.contains("'\(wideSub)' ended"), "\(ended.text)")
+        let gone = #"{"op":"unsubscribe","id":4,"sub":"\#(wideSub)"}"#
+        #expect(JSONSession.code(try await JSONSession.request(client, gone)) == "unknown_subscription")
+        let kept = #"{"op":"unsubscribe","id":5,"sub":"\#(narrowSub)"}"#
+        #expect(JSONSession.code(try await JSONSession.request(client, kept)) == "ok", "still allowed: still open")
+        await client.close()
+        try await harness.finish()
+    }
+}
