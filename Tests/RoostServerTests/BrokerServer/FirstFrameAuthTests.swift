@@ -88,7 +88,6 @@ import Testing
     @Test func connectionThatDoesNotAuthenticateInTimeIsClosedWith1008() async throws {
         let harness = try await BrokerSecurityTests.start { $0.authTimeoutMilliseconds = 200 }
         let client = try await JSONSession.connect(harness.port, token: nil)
-        #expect(try await self.code(client, #"{"op":"auth","id":1,"token":"nope"}"#) == "unauthorized")
         var close: TestFrames.Frame?
         while let frame = await client.readFrame() {
             if frame.opcode == 0x8 {
@@ -99,14 +98,11 @@ import Testing
         let frame = try #require(close)
         #expect(frame.closeCode == 1008)
         #expect(frame.text.contains("authentication timeout"))
-        // A connection that authenticated in time has no deadline.
-        let authenticated = try await JSONSession.connect(harness.port, token: nil)
-        #expect(try await self.code(authenticated, #"{"op":"auth","id":1,"token":"orders-token"}"#) == "ok")
+        // (That an auth frame in time cancels the deadline is ConnectionCredentialTests', on a loop clock.)
         let metrics = try await self.scrape(harness.port)
         #expect(self.value(#"roost_security_refusals_total{reason="auth_timeout"}"#, in: metrics) == 1)
         #expect(self.value(#"roost_limit{limit="auth_timeout_ms"}"#, in: metrics) == 200)
         await client.close()
-        await authenticated.close()
         try await harness.finish()
     }
 
