@@ -8,7 +8,8 @@ import NIOWebSocket
 /// Names (Prometheus): `roost_connections_open`, `roost_connections_total`, `roost_connections_refused_total`,
 /// `roost_websocket_sessions_open`, `roost_websocket_frames_received_total`, `roost_websocket_frames_sent_total`,
 /// `roost_websocket_bytes_received_total`, `roost_websocket_bytes_sent_total`,
-/// `roost_websocket_closes_total{code="..."}` (`none` when TCP ended without a close frame).
+/// `roost_websocket_closes_total{code="..."}` (`none` when TCP ended without a close frame),
+/// `roost_security_refusals_total{reason="..."}` (``refusalReasons``). The configured limits are ``LimitGauges``.
 final class TransportMetrics: Sendable {
     private let factory: any MetricsFactory
     private let connectionsOpen: Meter
