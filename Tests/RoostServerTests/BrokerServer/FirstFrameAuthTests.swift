@@ -63,6 +63,13 @@ import Testing
         try await harness.finish()
     }
 
+    @Test func browserStyleClientAuthenticatesWithItsFirstFrame() async throws {
+        let harness = try await BrokerSecurityTests.start()
+        try harness.server.broker.createTopic("orders.created")
+        try await harness.run("first_frame_auth")
+        try await harness.finish()
+    }
+
     @Test func requestsSentRightBehindAnAuthFrameUseItsCredential() async throws {
         let harness = try await BrokerSecurityTests.start()
         try harness.server.broker.createTopic("orders.created")
