@@ -73,8 +73,13 @@ extension BrokerSession {
     /// request sent after an `auth` frame is checked with its outcome (a browser may send `auth` and `subscribe`
     /// back to back). The answer takes its turn among the replies like any request.
     func authenticate(_ frame: AuthFrame) {
-        let sequence = replies.reserve(bytes: 0)
         let authenticator = session.security.authenticator
+        guard authenticator.isEnabled else {
+            // Every connection is anonymous with every permission; a token changes nothing (and takes no slot).
+            if let id = frame.id { reply(.ok(OKFrame(id: id))) }
+            return
+        }
+        let sequence = replies.reserve(bytes: 0)
         let token = frame.token
         authenticating = true
         session.setReadingPaused(true)

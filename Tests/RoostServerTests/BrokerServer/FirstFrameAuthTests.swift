@@ -206,4 +206,19 @@ import Testing
         await scraper.close()
         try await harness.finish()
     }
+
+    @Test func withAuthenticationOffAnAuthFrameChangesNothing() async throws {
+        var configuration = SecurityConfiguration()
+        configuration.maxConnectionsPerPrincipal = 1
+        let security = try await ServerSecurity.make(configuration, host: "127.0.0.1")
+        let harness = try await BrokerServerHarness.start(security: security)
+        let first = try await JSONSession.connect(harness.port, token: nil)
+        let second = try await JSONSession.connect(harness.port, token: nil)
+        for client in [first, second] {
+            #expect(try await self.code(client, #"{"op":"auth","id":1,"token":"anything"}"#) == "ok")
+            #expect(try await self.code(client, #"{"op":"publish","id":2,"topic":"open.topic","data":1}"#) == "ok")
+        }
+        for client in [first, second] { await client.close() }
+        try await harness.finish()
+    }
 }
