@@ -19,6 +19,7 @@ import Testing
         configuration.server.shutdownTimeout = .seconds(2)
         var security = SecurityConfiguration()
         security.authentication = .on
+        security.authTimeoutMilliseconds = 600_000
         func permissions(_ json: String) throws -> Permissions {
             try JSONDecoder().decode(Permissions.self, from: Data(json.utf8))
         }

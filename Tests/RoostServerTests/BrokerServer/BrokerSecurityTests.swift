@@ -25,6 +25,8 @@ import Testing
             StaticToken(name: "ops", secret: "ops-token", permissions: .unrestricted),
         ]
         security.jwt = JWTConfiguration(keys: [.hs256(secret: SecurityServerTests.secret)], leewaySeconds: 0)
+        // Far beyond any test's run time, even on a loaded machine; the timeout tests set a short one.
+        security.authTimeoutMilliseconds = 600_000
         configure(&security)
         let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
         return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
