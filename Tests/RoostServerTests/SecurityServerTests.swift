@@ -29,17 +29,20 @@ import Testing
         return try await ServerSecurity.make(configuration, host: "127.0.0.1") { Self.nowSeconds * 1000 }
     }
 
-    static func jwt(expiresIn seconds: Int64) async throws -> String {
+    /// An HS256 JWT for subject `svc`, valid until `seconds` after ``nowSeconds``, granting `permissions` (none
+    /// when nil: the `roost` claim is left out).
+    static func jwt(expiresIn seconds: Int64, permissions: Permissions? = nil) async throws -> String {
         struct Claims: JWTPayload {
             var sub: SubjectClaim
             var exp: ExpirationClaim
             var aud: AudienceClaim
+            var roost: Permissions?
             func verify(using algorithm: some JWTAlgorithm) async throws {}
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
         let expiry = Date(timeIntervalSince1970: TimeInterval(Self.nowSeconds + seconds))
-        return try await keys.sign(Claims(sub: "svc", exp: ExpirationClaim(value: expiry), aud: "roost"))
+        return try await keys.sign(Claims(sub: "svc", exp: ExpirationClaim(value: expiry), aud: "roost", roost: permissions))
     }
 
     private func upgrade(_ port: Int, path: String = "/v1/ws", headers: [String] = []) async throws -> (RawClient, String, String) {

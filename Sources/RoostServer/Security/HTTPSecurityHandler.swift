@@ -13,8 +13,9 @@ import RoostSecurity
 /// - with authentication on, `/metrics` and `/v1/admin/...` need an admin token (401 without a valid token, 403
 ///   `forbidden` without the admin permission); `/healthz` and `/readyz` stay open for probes.
 ///
-/// The accepted principal is left in the connection's ``ConnectionCredential`` for the WebSocket session. A JWT is verified asynchronously; while
-/// it is, reading stops and the request's parts wait here (at most one read's worth), then go on in order.
+/// The accepted principal is left in the connection's ``ConnectionCredential`` for the WebSocket session. A static
+/// token is decided at once; a JWT is verified asynchronously, and while it is, reading stops and the request's
+/// parts wait here (at most one read's worth), then go on in order.
 /// Removed with the other HTTP handlers after an upgrade. Lives on the connection's event loop.
 final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -104,6 +105,10 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         self.state = .checking([.head(head)])
+        if let verdict = authenticator.immediateVerdict(for: token) {
+            self.decided(verdict.mapError { $0 }, requirement: requirement, head: head, context: context)
+            return
+        }
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let promise = context.eventLoop.makePromise(of: Principal.self)
         promise.completeWithTask { try await authenticator.authenticate(token) }

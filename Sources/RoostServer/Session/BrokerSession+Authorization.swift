@@ -69,9 +69,10 @@ extension BrokerSession {
     /// without reconnecting), and the connection counts against the new token's connection limit instead of the old
     /// one's; on failure the connection keeps its current credential (or stays unauthenticated).
     ///
-    /// Reading pauses until the verdict, and frames already read behind the `auth` frame wait for it, so every
-    /// request sent after an `auth` frame is checked with its outcome (a browser may send `auth` and `subscribe`
-    /// back to back). The answer takes its turn among the replies like any request.
+    /// A static token is decided at once. For a JWT, reading pauses until the verdict, and frames already read
+    /// behind the `auth` frame wait for it, so every request sent after an `auth` frame is checked with its outcome
+    /// (a browser may send `auth` and `subscribe` back to back). The answer takes its turn among the replies like
+    /// any request.
     func authenticate(_ frame: AuthFrame) {
         let authenticator = session.security.authenticator
         guard authenticator.isEnabled else {
@@ -81,6 +82,10 @@ extension BrokerSession {
         }
         let sequence = replies.reserve(bytes: 0)
         let token = frame.token
+        if let verdict = authenticator.immediateVerdict(for: token) {
+            authenticated(verdict.mapError { $0 }, id: frame.id, sequence: sequence)
+            return
+        }
         authenticating = true
         session.setReadingPaused(true)
         let promise = session.eventLoop.makePromise(of: Principal.self)

@@ -71,12 +71,15 @@ import Testing
     }
 
     @Test func requestsSentRightBehindAnAuthFrameUseItsCredential() async throws {
-        let harness = try await BrokerSecurityTests.start()
+        // A JWT, so that the verdict takes a hop to a task and the frames behind it must wait for it.
+        let harness = try await BrokerSecurityTests.start(clock: ManualClock(milliseconds: SecurityServerTests.nowSeconds * 1000))
         try harness.server.broker.createTopic("orders.created")
+        let jwt = try await SecurityServerTests.jwt(
+            expiresIn: 600, permissions: try BrokerSecurityTests.permissions(#"{"publish":["orders.>"],"subscribe":["orders.>"]}"#))
         let client = try await JSONSession.connect(harness.port, token: nil)
         // What a browser does on open: auth, subscribe and publish in one go, without waiting for the ok.
         let frames = [
-            #"{"op":"auth","id":1,"token":"orders-token"}"#,
+            #"{"op":"auth","id":1,"token":"\#(jwt)"}"#,
             #"{"op":"subscribe","id":2,"topic":"orders.*","from":"earliest"}"#,
             #"{"op":"publish","id":3,"topic":"orders.created","data":{"n":1}}"#,
             #"{"op":"auth","id":4,"token":"payments-token"}"#,
