@@ -29,6 +29,11 @@ import Testing
         return try await ServerSecurity.make(configuration, host: "127.0.0.1") { Self.nowSeconds * 1000 }
     }
 
+    /// An echo server with `security`; connections do not time out between a test's steps on a loaded machine.
+    static func server(router: HTTPRouter = HTTPRouter(), security: ServerSecurity) async throws -> ServerHarness {
+        try await ServerHarness.start(router: router, security: security) { $0.handshakeTimeout = .seconds(600) }
+    }
+
     /// An HS256 JWT for subject `svc`, valid until `seconds` after ``nowSeconds``, granting `permissions` (none
     /// when nil: the `roost` claim is left out).
     static func jwt(expiresIn seconds: Int64, permissions: Permissions? = nil) async throws -> String {
@@ -65,7 +70,7 @@ import Testing
     }
 
     @Test func upgradeWithAWrongTokenIsRefused() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         for (path, headers) in [
@@ -80,7 +85,7 @@ import Testing
     }
 
     @Test func upgradeWithoutATokenWaitsUnauthenticatedThenTimesOut() async throws {
-        var harness = try await ServerHarness.start(security: try await Self.security { $0.authTimeoutMilliseconds = 100 })
+        var harness = try await Self.server(security: try await Self.security { $0.authTimeoutMilliseconds = 100 })
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (client, head, _) = try await self.upgrade(harness.port)
@@ -93,7 +98,7 @@ import Testing
     }
 
     @Test func tokenInHeaderOrQueryParameter() async throws {
-        var harness = try await ServerHarness.start(security: try await Self.security())
+        var harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (header, headerHead, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer reader-token"])
@@ -113,7 +118,7 @@ import Testing
     }
 
     @Test func expiredAndNotYetValidJWTsAreRefusedAtTheUpgrade() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let expired = try await Self.jwt(expiresIn: -10)
@@ -127,7 +132,7 @@ import Testing
     }
 
     @Test func connectionWhoseTokenExpiresIsToldAndClosedWith1008() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let token = try await Self.jwt(expiresIn: 1)
@@ -141,7 +146,7 @@ import Testing
 
     @Test func foreignOriginIsRefused() async throws {
         let security = try await Self.security { $0.allowedOrigins = ["https://app.example.com"] }
-        let harness = try await ServerHarness.start(security: security)
+        let harness = try await Self.server(security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let token = "Authorization: Bearer admin-token"
@@ -158,7 +163,7 @@ import Testing
         configuration.allowedOrigins = ["https://app.example.com"]
         let security = try await ServerSecurity.make(configuration, host: "127.0.0.1")
         #expect(!security.authenticator.isEnabled)
-        let harness = try await ServerHarness.start(security: security)
+        let harness = try await Self.server(security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (_, foreign, _) = try await self.upgrade(harness.port, headers: ["Origin: https://evil.example"])
@@ -169,7 +174,7 @@ import Testing
     }
 
     @Test func connectionLimitPerTokenRefusesTheNextWith429() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security { $0.maxConnectionsPerPrincipal = 2 })
+        let harness = try await Self.server(security: try await Self.security { $0.maxConnectionsPerPrincipal = 2 })
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let header = ["Authorization: Bearer reader-token"]
@@ -192,7 +197,7 @@ import Testing
             configuration.tokens.append(StaticToken(
                 name: "orders-admin", secret: "orders-admin-token", permissions: try Self.permissions(#"{"admin":["orders.>"]}"#)))
         }
-        let harness = try await ServerHarness.start(router: router, security: security)
+        let harness = try await Self.server(router: router, security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         #expect(try await self.get(harness.port, "/healthz").head.hasPrefix("HTTP/1.1 200"))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RoostBroker
 import RoostSecurity
 import RoostServer
@@ -31,6 +32,8 @@ import Testing
         let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
         return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
             configuration.broker.autoCreateTopics = false
+            // Keep-alive and upgrade connections must not time out between steps on a loaded machine.
+            configuration.server.handshakeTimeout = .seconds(600)
             configureServer(&configuration)
         }
     }
