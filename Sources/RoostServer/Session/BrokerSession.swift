@@ -40,8 +40,8 @@ final class BrokerSession: WebSocketSessionHandler {
     var lastAllowedPublishTopic: String?
     /// An `auth` frame is being verified: reading is paused and later frames wait in ``heldMessages``.
     var authenticating = false
-    /// Frames that arrived while an `auth` frame was verified, handled with its verdict. Bounded by one socket read:
-    /// reading stops while verifying.
+    /// Frames that arrived while an `auth` frame was verified, handled with its verdict. Bounded: reading stops while
+    /// verifying, so only what the socket had already delivered (one read cycle) can wait here.
     var heldMessages: [ByteBuffer] = []
 
     /// The encoding cache keys of `Message.encoded(as:_:)`: one per wire encoding.
