@@ -7,16 +7,32 @@ import NIOCore
 /// JavaScript's `JSON.parse`. Members this version does not know are ignored.
 struct JSONFields {
     let scanner: JSONScanner
-    let members: [JSONScanner.Member]
+    let members: ArraySlice<JSONScanner.Member>
     /// The frame, for slicing `data` out of it without copying.
     let frame: ByteBuffer
-    /// Prefix for field names in errors, e.g. `"messages[3]."`.
-    let path: String
+    /// Where these fields are, for field names in errors.
+    let path: FieldPath
 
     typealias Value = JSONScanner.Value
 
+    /// Where an object lies in the frame: the top level, a member (`from`) or an array element (`messages[3]`).
+    /// Field names in errors are made from it only when an error is thrown, not for every batch element.
+    struct FieldPath {
+        var parent: StaticString
+        var index: Int?
+
+        static let top = FieldPath(parent: "")
+
+        /// The field's name as errors show it, e.g. `messages[3].data`.
+        func name(_ field: StaticString) -> String {
+            if parent.utf8CodeUnitCount == 0 { return field.description }
+            if let index { return "\(parent)[\(index)].\(field)" }
+            return "\(parent).\(field)"
+        }
+    }
+
     func name(_ field: StaticString) -> String {
-        path + field.description
+        path.name(field)
     }
 
     /// The value of `field`, unless absent or `null`.
@@ -179,7 +195,13 @@ struct JSONFields {
     }
 
     /// The object in `field`, as fields of its own.
-    func object(_ value: Value, path: String) -> JSONFields {
-        JSONFields(scanner: scanner, members: scanner.members(of: value), frame: frame, path: path)
+    func object(_ value: Value, path: FieldPath) -> JSONFields {
+        JSONFields(scanner: scanner, members: scanner.members(of: value)[...], frame: frame, path: path)
+    }
+
+    /// Element `index` of the array `elements` was walked from, as fields of its own (`messages[index]`).
+    func element(_ index: Int, of elements: ObjectElements, in parent: StaticString) -> JSONFields {
+        JSONFields(scanner: scanner, members: elements.members(of: index), frame: frame,
+                   path: FieldPath(parent: parent, index: index))
     }
 }
