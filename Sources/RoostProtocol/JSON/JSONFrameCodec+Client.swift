@@ -34,9 +34,11 @@ extension JSONFrameCodec {
     }
 
     private func publishEntry(_ fields: JSONFields) throws(ProtocolError) -> PublishEntry {
-        PublishEntry(
-            key: try fields.bytes("key", orBase64: "key_b64"), headers: try fields.headers(),
-            dedupID: try fields.string("dedup_id"), payload: try fields.payload())
+        // One pass over the members finds all six fields (a search per field was a third of batch decoding).
+        let m = PublishEntryMembers(fields)
+        return PublishEntry(
+            key: try fields.bytes("key", m.key, orBase64: "key_b64", m.keyBase64), headers: try fields.headers(m.headers),
+            dedupID: try fields.string("dedup_id", m.dedupID), payload: try fields.payload(data: m.data, base64: m.dataBase64))
     }
 
     private func publishBatch(_ fields: JSONFields) throws(ProtocolError) -> PublishBatchFrame {
