@@ -74,6 +74,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let forbidden = ErrorCode(rawValue: "forbidden")
     /// The client sends faster than allowed; slow down and retry.
     public static let rateLimited = ErrorCode(rawValue: "rate_limited")
+    /// An `auth` frame's token already holds the most connections allowed for one token.
+    public static let tooManyConnections = ErrorCode(rawValue: "too_many_connections")
     /// The server is shutting down and accepts no new work.
     public static let shuttingDown = ErrorCode(rawValue: "shutting_down")
     /// An unexpected server-side failure; the request may or may not have taken effect.
@@ -115,7 +117,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "offset out of range"),
         Info(code: .storageUnavailable, meaning: "The log cannot store or read right now (disk full, I/O error); retry later.",
              defaultMessage: "storage unavailable"),
-        Info(code: .unauthorized, meaning: "The connection is not authenticated.",
+        Info(code: .unauthorized, meaning: "The token is not accepted, or the connection has not authenticated yet and sent something other than auth.",
              defaultMessage: "unauthorized"),
         Info(code: .tokenExpired, meaning: "The connection's token has expired; the connection is closed with 1008 unless it re-authenticates.",
              defaultMessage: "token expired"),
@@ -123,6 +125,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "forbidden"),
         Info(code: .rateLimited, meaning: "The client sends faster than allowed; slow down and retry.",
              defaultMessage: "rate limited"),
+        Info(code: .tooManyConnections, meaning: "An auth frame's token already holds the most connections allowed for one token; the connection keeps its credential.",
+             defaultMessage: "too many connections for this token"),
         Info(code: .shuttingDown, meaning: "The server is shutting down and accepts no new work.",
              defaultMessage: "server is shutting down"),
         Info(code: .internal, meaning: "An unexpected server-side failure; the request may or may not have taken effect.",

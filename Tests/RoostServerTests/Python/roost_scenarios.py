@@ -564,6 +564,24 @@ async def pipelined_publishes(port):
     print("ok")
 
 
+async def first_frame_auth(port):
+    """A browser-style client: no token at the upgrade, so it may only authenticate; then auth and subscribe sent
+    back to back; a service publishes with its token in the Authorization header and the browser gets it."""
+    browser = await Conn.open(port)
+    await browser.send({"op": "subscribe", "id": 1, "topic": "orders.*"})
+    await browser.expect("error", id=1, code="unauthorized")
+    await browser.send({"op": "auth", "id": 2, "token": "orders-token"})
+    await browser.send({"op": "subscribe", "id": 3, "topic": "orders.*", "from": "earliest"})
+    await browser.expect("ok", id=2)
+    sub = (await browser.expect("ok", id=3))["sub"]
+    service = await Conn.open(port, additional_headers={"Authorization": "Bearer orders-token"})
+    await service.send({"op": "publish", "id": 1, "topic": "orders.created", "data": {"n": 1}})
+    await service.expect("ok", id=1)
+    message = await browser.expect("message", sub=sub)
+    assert message["data"] == {"n": 1}, message
+    print("ok")
+
+
 SCENARIOS = {name: fn for name, fn in globals().items() if asyncio.iscoroutinefunction(fn) and fn.__module__ == "__main__"
              and name not in ("checkpoint", "publish_all")}
 
