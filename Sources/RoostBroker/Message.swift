@@ -94,4 +94,12 @@ public protocol DeliverySink: Sendable {
     func caughtUp(topic: String, offset: Int64)
     /// The subscription ended; nothing more will be delivered.
     func subscriptionClosed(reason: SubscriptionCloseReason)
+    /// `offsets` of `topic` are damaged on disk and were skipped: they will never be delivered; delivery goes
+    /// on after them. Sent once per damaged stretch per subscription (again after a restart).
+    func skippedDamaged(topic: String, offsets: Range<Int64>)
+}
+
+extension DeliverySink {
+    /// Default: the notice is dropped (the broker has logged it and counted it in its metrics).
+    public func skippedDamaged(topic: String, offsets: Range<Int64>) {}
 }

@@ -145,7 +145,10 @@ public final class RoostServer: Sendable {
 
     // MARK: Connection setup
 
-    private func initialize(_ channel: any Channel) throws {
+    /// Builds a new connection's pipeline (TLS, HTTP, handshake checks, upgrade). Not private: it is the seam
+    /// through which the handshake fuzz harness (Tests/Fuzz/Sources/FuzzHandshake) and its seeded test drive
+    /// the whole HTTP/WebSocket path over an `EmbeddedChannel`.
+    func initialize(_ channel: any Channel) throws {
         let (admitted, sessionID, tlsContext) = self.state.withLockedValue { state -> (Bool?, UInt64, NIOSSLContext?) in
             if state.shuttingDown { return (nil, 0, state.tlsContext) }
             guard state.connections.count < self.configuration.maxConnections else {

@@ -66,6 +66,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let offsetOutOfRange = ErrorCode(rawValue: "offset_out_of_range")
     /// The log cannot store or read right now (disk full, I/O error); retry later.
     public static let storageUnavailable = ErrorCode(rawValue: "storage_unavailable")
+    /// Messages a subscription would have received are damaged on disk and were skipped (sent without `id`;
+    /// the subscription goes on). The message names the `sub`, the topic and the offsets.
+    public static let dataLoss = ErrorCode(rawValue: "data_loss")
     /// The connection is not authenticated.
     public static let unauthorized = ErrorCode(rawValue: "unauthorized")
     /// The connection's credential (a JWT) has expired; it is closed with 1008 unless it re-authenticates.
@@ -117,6 +120,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "offset out of range"),
         Info(code: .storageUnavailable, meaning: "The log cannot store or read right now (disk full, I/O error); retry later.",
              defaultMessage: "storage unavailable"),
+        Info(code: .dataLoss, meaning: "Messages of a subscription are damaged on disk and were skipped; the subscription goes on (no id; the message names sub, topic and offsets).",
+             defaultMessage: "messages damaged on disk were skipped"),
         Info(code: .unauthorized, meaning: "The token is not accepted, or the connection has not authenticated yet and sent something other than auth.",
              defaultMessage: "unauthorized"),
         Info(code: .tokenExpired, meaning: "The connection's token has expired; the connection is closed with 1008 unless it re-authenticates.",

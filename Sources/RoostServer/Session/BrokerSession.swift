@@ -236,6 +236,8 @@ final class BrokerSession: WebSocketSessionHandler {
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):
                 subscriptionEnded(key: key, reason: reason)
+            case .skipped(let key, let topic, let offsets):
+                subscriptions[key]?.queue.append(.skipped(topic: topic, offsets: offsets))
             }
         }
         statistics.published(requests: published.requests, messages: published.messages, bytes: published.bytes)
