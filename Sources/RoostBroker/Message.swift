@@ -19,22 +19,23 @@ public final class Message: Sendable {
     public let record: StoredRecord
     private let cache: Mutex<[(MessageEncodingKey, ByteBuffer)]>
 
+    /// Bytes of key, payload and headers: what the message costs in memory, roughly. Computed once: the tail
+    /// cache adds and subtracts it for every message (header names and values are Strings, whose UTF-8 counts
+    /// are not free).
+    public let sizeInBytes: Int
+
     /// Wraps a record of `topic`.
     public init(topic: String, record: StoredRecord) {
         self.topic = topic
         self.record = record
         self.cache = Mutex([])
+        var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
+        for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
+        self.sizeInBytes = bytes
     }
 
     /// The offset of the message in its topic.
     public var offset: Int64 { record.offset }
-
-    /// Bytes of key, payload and headers: what the message costs in memory, roughly.
-    public var sizeInBytes: Int {
-        var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
-        for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
-        return bytes
-    }
 
     /// Returns the cached encoding for `key`, calling `encode` to make it the first time only. Concurrent
     /// callers for the same key wait for the first one, so `encode` runs once per message and key.
@@ -93,4 +94,12 @@ public protocol DeliverySink: Sendable {
     func caughtUp(topic: String, offset: Int64)
     /// The subscription ended; nothing more will be delivered.
     func subscriptionClosed(reason: SubscriptionCloseReason)
+    /// `offsets` of `topic` are damaged on disk and were skipped: they will never be delivered; delivery goes
+    /// on after them. Sent once per damaged stretch per subscription (again after a restart).
+    func skippedDamaged(topic: String, offsets: Range<Int64>)
+}
+
+extension DeliverySink {
+    /// Default: the notice is dropped (the broker has logged it and counted it in its metrics).
+    public func skippedDamaged(topic: String, offsets: Range<Int64>) {}
 }

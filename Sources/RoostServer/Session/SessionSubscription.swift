@@ -10,6 +10,8 @@ final class SessionSubscription {
     enum Item {
         case delivery(Delivery)
         case caughtUp(topic: String, offset: Int64)
+        /// Offsets damaged on disk and skipped: written as an `error` frame with code `data_loss`.
+        case skipped(topic: String, offsets: Range<Int64>)
     }
 
     /// The local key (its `SubscriptionSink` posts under it).
