@@ -51,7 +51,8 @@ extension Broker {
             return (consumer, true)
         }
         if created, consumer.durable { stateStore.markDirty(consumer) }
-        consumer.addMember(ConsumerMember(id: id, sink: sink, maxInFlight: request.maxInFlight, credit: request.maxInFlight))
+        consumer.addMember(ConsumerMember(id: id, sink: sink, maxInFlight: request.maxInFlight,
+                                           credit: min(max(0, request.initialCredit ?? request.maxInFlight), request.maxInFlight)))
         return Subscription(id: id, consumer: consumer, sink: sink) { [weak self] consumer, member in
             self?.detach(member: member, from: consumer)
         }

@@ -14,6 +14,7 @@ public struct BrokerError: Error, Hashable, CustomStringConvertible {
             case messageTooLarge = "message_too_large"
             case batchTooLarge = "batch_too_large"
             case emptyBatch = "empty_batch"
+            case reservedHeader = "reserved_header"
             case invalidConfiguration = "invalid_configuration"
             case invalidConsumerName = "invalid_consumer_name"
             case consumerNotFound = "consumer_not_found"
@@ -43,6 +44,8 @@ public struct BrokerError: Error, Hashable, CustomStringConvertible {
         public static let batchTooLarge = Code(base: .batchTooLarge)
         /// A publish call with no message.
         public static let emptyBatch = Code(base: .emptyBatch)
+        /// A published message sets a header the broker owns (`roost-dedup-id`).
+        public static let reservedHeader = Code(base: .reservedHeader)
         /// A configuration value is out of range.
         public static let invalidConfiguration = Code(base: .invalidConfiguration)
         /// A consumer name breaks the rules (same as a topic token: `[A-Za-z0-9_-]`, 1...128 bytes, dots allowed).

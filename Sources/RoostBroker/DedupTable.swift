@@ -2,29 +2,42 @@ import DequeModule
 import NIOConcurrencyHelpers
 
 /// The dedup ids of one topic seen within the window (by time and by count), each with the offset and
-/// timestamp its message got. An id whose append is still running is `pending`: a second publish with it
+/// timestamp its message got. An id whose append is still running is pending: a second publish with it
 /// waits for the first one's outcome instead of appending again. Thread-safe (one leaf lock).
+///
+/// Cost: this sits on the publish hot path (the client gives every publish an id), so a batch takes the
+/// lock once to claim and once to resolve, ids are hashed once (``DedupKey``), and nothing is allocated per
+/// message unless a duplicate waits for a running append.
 final class DedupTable: Sendable {
-    typealias Waiter = @Sendable (Result<PublishedMessage, BrokerError>) -> Void
+    /// A publish call waiting for message `index`'s id to be resolved by another call's append.
+    struct Waiter {
+        let join: PublishJoin
+        let index: Int
+    }
 
     enum Claim {
         /// First sight: append it.
         case fresh
         /// Seen and stored: answer with this.
         case duplicate(PublishedMessage)
-        /// Its first append is running: the waiter was registered and will be called.
+        /// Its first append is running: the call's join was registered and will be told.
         case waiting
     }
 
-    private enum Entry {
-        case pending([Waiter])
-        case done(offset: Int64, timestamp: Int64)
+    /// Offset of a pending entry (its append has not answered yet).
+    private static let pending: Int64 = -1
+
+    private struct Entry {
+        var offset: Int64
+        var timestamp: Int64
     }
 
     private struct State {
-        var entries: [String: Entry] = [:]
-        /// Resolved ids in the order they were stored, with their record timestamp, for eviction.
-        var order: Deque<(id: String, timestamp: Int64)> = []
+        var entries: [DedupKey: Entry] = [:]
+        /// Calls waiting on pending ids; empty unless duplicates race their first append.
+        var waiters: [DedupKey: [Waiter]] = [:]
+        /// Resolved ids in the order they were stored, with their offset and record timestamp, for eviction.
+        var order: Deque<(key: DedupKey, offset: Int64, timestamp: Int64)> = []
     }
 
     private let windowMilliseconds: Int64
@@ -36,51 +49,63 @@ final class DedupTable: Sendable {
         self.maxEntries = maxEntries
     }
 
-    /// Claims each id (`nil` ids are always fresh). For ids already pending, `waiter(index)` is registered.
-    func claim(_ ids: [String?], now: Int64, waiter: (Int) -> Waiter) -> [Claim] {
+    /// Claims each key (`nil` keys are always fresh) under one lock. Returns `nil` when every key is fresh
+    /// (the common case, which allocates nothing); otherwise one claim per key. For keys already pending, the
+    /// join from `join()` (made at most once) is registered with the key's index.
+    func claim(_ keys: [DedupKey?], now: Int64, join: () -> PublishJoin) -> [Claim]? {
         state.withLockedValue { state in
             evict(&state, now: now)
-            return ids.enumerated().map { index, id in
-                guard let id else { return .fresh }
-                switch state.entries[id] {
-                case nil:
-                    state.entries[id] = .pending([])
-                    return .fresh
-                case .done(let offset, let timestamp):
-                    return .duplicate(PublishedMessage(offset: offset, timestamp: timestamp, duplicate: true))
-                case .pending(var waiters):
-                    waiters.append(waiter(index))
-                    state.entries[id] = .pending(waiters)
-                    return .waiting
+            var claims: [Claim]?
+            var waitingJoin: PublishJoin?
+            for (index, key) in keys.enumerated() {
+                guard let key else { continue }
+                let claim: Claim
+                if let entry = state.entries[key] {
+                    if entry.offset == Self.pending {
+                        let made = waitingJoin ?? join()
+                        waitingJoin = made
+                        state.waiters[key, default: []].append(Waiter(join: made, index: index))
+                        claim = .waiting
+                    } else {
+                        claim = .duplicate(PublishedMessage(offset: entry.offset, timestamp: entry.timestamp, duplicate: true))
+                    }
+                } else {
+                    state.entries[key] = Entry(offset: Self.pending, timestamp: 0)
+                    continue
                 }
+                if claims == nil { claims = Array(repeating: .fresh, count: keys.count) }
+                claims?[index] = claim
             }
+            return claims
         }
     }
 
-    /// Records where claimed ids were stored and returns the waiters to call (outside the lock).
-    func resolve(_ stored: [(id: String, offset: Int64, timestamp: Int64)]) -> [() -> Void] {
+    /// Records where claimed keys were stored: `keys[i]` got `baseOffset + i` (`nil`: a message without id).
+    /// Returns the waiters to tell (outside the lock), with the result they get; usually none.
+    func resolve(_ keys: [DedupKey?], baseOffset: Int64, timestamp: Int64) -> [(Waiter, PublishedMessage)] {
         state.withLockedValue { state in
-            var calls: [() -> Void] = []
-            for (id, offset, timestamp) in stored {
-                if case .pending(let waiters) = state.entries[id] {
+            var calls: [(Waiter, PublishedMessage)] = []
+            for (position, key) in keys.enumerated() {
+                guard let key else { continue }
+                let offset = baseOffset + Int64(position)
+                state.entries[key] = Entry(offset: offset, timestamp: timestamp)
+                state.order.append((key, offset, timestamp))
+                if !state.waiters.isEmpty, let waiting = state.waiters.removeValue(forKey: key) {
                     let result = PublishedMessage(offset: offset, timestamp: timestamp, duplicate: true)
-                    calls += waiters.map { waiter in { waiter(.success(result)) } }
+                    calls += waiting.map { ($0, result) }
                 }
-                state.entries[id] = .done(offset: offset, timestamp: timestamp)
-                state.order.append((id, timestamp))
             }
             return calls
         }
     }
 
-    /// Forgets claimed ids whose append failed and returns their waiters, failed with `error`.
-    func abandon(_ ids: [String], error: BrokerError) -> [() -> Void] {
+    /// Forgets claimed keys whose append failed and returns their waiters, to be failed with the append's error.
+    func abandon(_ keys: [DedupKey?]) -> [Waiter] {
         state.withLockedValue { state in
-            var calls: [() -> Void] = []
-            for id in ids {
-                if case .pending(let waiters) = state.entries.removeValue(forKey: id) {
-                    calls += waiters.map { waiter in { waiter(.failure(error)) } }
-                }
+            var calls: [Waiter] = []
+            for case let key? in keys {
+                state.entries[key] = nil
+                calls += state.waiters.removeValue(forKey: key) ?? []
             }
             return calls
         }
@@ -88,8 +113,14 @@ final class DedupTable: Sendable {
 
     /// Loads ids found in the log (on open), oldest first.
     func load(_ stored: [(id: String, offset: Int64, timestamp: Int64)], now: Int64) {
-        _ = resolve(stored)
-        state.withLockedValue { evict(&$0, now: now) }
+        state.withLockedValue { state in
+            for (id, offset, timestamp) in stored {
+                let key = DedupKey(id)
+                state.entries[key] = Entry(offset: offset, timestamp: timestamp)
+                state.order.append((key, offset, timestamp))
+            }
+            evict(&state, now: now)
+        }
     }
 
     /// Number of ids remembered.
@@ -99,7 +130,49 @@ final class DedupTable: Sendable {
         while let oldest = state.order.first,
               state.order.count > maxEntries || oldest.timestamp < now - windowMilliseconds {
             state.order.removeFirst()
-            if case .done = state.entries[oldest.id] { state.entries[oldest.id] = nil }
+            // Only if the entry is still this one: an id stored twice in the log (re-published after it left
+            // the window) is remembered with its latest offset until that one leaves.
+            if state.entries[oldest.key]?.offset == oldest.offset { state.entries[oldest.key] = nil }
         }
+    }
+}
+
+/// A dedup id as the table's key, built once per id: its hash (FNV-1a over the UTF-8 bytes), so the claim,
+/// the resolve and the eviction each hash eight bytes rather than the string, and, for ids of up to 32 bytes
+/// (the client's are about 20), the bytes themselves inline. The table then holds no reference to the
+/// decoded string: ten thousand remembered ids are no ten thousand long-lived heap objects to retain,
+/// release and fragment the allocator with (which cost more than the hashing, measured with `perf`).
+struct DedupKey: Hashable, Sendable {
+    private typealias Inline = (UInt64, UInt64, UInt64, UInt64)
+    private static let inlineCapacity = 32
+
+    private let hash: UInt64
+    private let count: Int
+    private let inline: Inline
+    /// The id when it is longer than `inlineCapacity` bytes.
+    private let overflow: String?
+
+    init(_ id: String) {
+        var text = id
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var inline: Inline = (0, 0, 0, 0)
+        let count = text.withUTF8 { bytes -> Int in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            let head = UnsafeRawBufferPointer(start: bytes.baseAddress, count: min(bytes.count, Self.inlineCapacity))
+            withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: head) }
+            return bytes.count
+        }
+        self.hash = hash
+        self.count = count
+        self.inline = inline
+        self.overflow = count > Self.inlineCapacity ? id : nil
+    }
+
+    static func == (lhs: DedupKey, rhs: DedupKey) -> Bool {
+        lhs.hash == rhs.hash && lhs.count == rhs.count && lhs.inline == rhs.inline && lhs.overflow == rhs.overflow
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
     }
 }

@@ -44,8 +44,16 @@ public struct PublishConfirm: Sendable, Hashable {
 
 /// Header names the broker writes.
 public enum BrokerHeaders {
-    /// The dedup id of a published message.
+    /// The dedup id of a published message: broker-internal (it rebuilds the dedup table from the log after a
+    /// restart), so it is never delivered as a user header, and a publish may not set it as one.
     public static let dedupId = "roost-dedup-id"
+
+    /// `headers` without the broker-internal ones (the dedup id), for delivery. Returns the same array, without
+    /// copying, when there is nothing to remove (the common case).
+    public static func userHeaders(_ headers: [RecordHeader]) -> [RecordHeader] {
+        guard headers.contains(where: { $0.name == dedupId }) else { return headers }
+        return headers.filter { $0.name != dedupId }
+    }
     /// On a dead letter: the topic the message came from.
     public static let deadLetterTopic = "roost-dlq-topic"
     /// On a dead letter: its offset there.

@@ -34,6 +34,10 @@ public struct SubscriptionRequest: Sendable, Hashable {
     /// Messages that may be delivered and not yet acked (explicit) or not yet credited back (none) for this
     /// subscription. Bounds its memory. Default 1,000.
     public var maxInFlight: Int
+    /// Credit the subscription starts with (capped at `maxInFlight`); `nil` = `maxInFlight`. A subscriber
+    /// that still holds messages from an earlier subscription asks for less, so that what it holds plus what
+    /// may come stays within its window.
+    public var initialCredit: Int?
 
     public init(
         filter: String,
@@ -42,7 +46,8 @@ public struct SubscriptionRequest: Sendable, Hashable {
         ackPolicy: AckPolicy = .none,
         ackWaitMilliseconds: Int64 = 30_000,
         maxDeliveries: Int? = 5,
-        maxInFlight: Int = 1_000
+        maxInFlight: Int = 1_000,
+        initialCredit: Int? = nil
     ) {
         self.filter = filter
         self.consumer = consumer
@@ -51,5 +56,6 @@ public struct SubscriptionRequest: Sendable, Hashable {
         self.ackWaitMilliseconds = ackWaitMilliseconds
         self.maxDeliveries = maxDeliveries
         self.maxInFlight = maxInFlight
+        self.initialCredit = initialCredit
     }
 }

@@ -9,11 +9,13 @@ struct SubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sub", abstract: "Subscribe and print messages (JSON lines or raw payloads).",
         discussion: """
-            Each JSON line has topic, offset, timestamp, key and headers when present, and data (the payload as a \
-            string when it is UTF-8, else data_b64). Runs until --count messages, --until-caught-up, or Ctrl-C.
+            Each JSON line has topic, offset, timestamp, key (or key_b64) and headers when present, and the payload \
+            as the wire protocol carries it: a JSON payload as a JSON value in data, anything else base64 in \
+            data_b64. --raw prints the payload bytes instead, one message per line. Runs until --count messages, \
+            --until-caught-up, or Ctrl-C.
             Examples:
               roost sub 'orders.*' --from earliest --consumer billing --ack
-              roost sub numbers --from earliest --count 1000 --output raw
+              roost sub numbers --from earliest --count 1000 --raw
             """)
 
     @Argument(help: "Topic name or pattern (* one token, > one or more trailing tokens).") var topic: String
@@ -23,6 +25,7 @@ struct SubCommand: AsyncParsableCommand {
     @Flag(help: "Explicit acks: ack each message after printing it.") var ack = false
     @Flag(name: .customLong("until-caught-up"), help: "Exit once replay reaches the live tail.") var untilCaughtUp = false
     @Option(help: "json (one JSON object per line) or raw (payload bytes, one message per line).") var output: String = "json"
+    @Flag(help: "Print payload bytes, one message per line (the same as --output raw).") var raw = false
     @Option(name: .customLong("max-inflight"), help: "Most messages on their way at once.") var maxInflight: Int = 1_000
     @OptionGroup var server: ServerOptions
 
@@ -53,7 +56,7 @@ struct SubCommand: AsyncParsableCommand {
                 case .caughtUp:
                     if untilCaughtUp { done = true }
                 case .message(let message):
-                    write(message)
+                    FileHandle.standardOutput.write(raw || output == "raw" ? SubOutput.rawLine(message) : SubOutput.jsonLine(message))
                     if ack { subscription.ack(message) }
                     received += 1
                     if let count, received >= count { done = true }
@@ -70,28 +73,5 @@ struct SubCommand: AsyncParsableCommand {
             throw ClientConnector.cliError(error)
         }
         await client.close()
-    }
-
-    private func write(_ message: ReceivedMessage) {
-        if output == "raw" {
-            var line = Data(message.data.readableBytesView)
-            line.append(UInt8(ascii: "\n"))
-            FileHandle.standardOutput.write(line)
-            return
-        } else {
-            var object: [String: Any] = ["topic": message.topic, "offset": message.offset, "timestamp": message.timestamp]
-            if let key = message.key { object["key"] = String(buffer: key) }
-            if !message.headers.isEmpty {
-                object["headers"] = Dictionary(message.headers.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
-            }
-            let bytes = Array(message.data.readableBytesView)
-            if let text = String(validating: bytes, as: UTF8.self) {
-                object["data"] = text
-            } else {
-                object["data_b64"] = Data(bytes).base64EncodedString()
-            }
-            Output.json(object)
-        }
-        fflush(nil)
     }
 }

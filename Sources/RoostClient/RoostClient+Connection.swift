@@ -93,7 +93,7 @@ extension RoostClient {
             }
             for subscription in state.subscriptions.values {
                 let id = state.takeID()
-                _ = state.append(.subscribe(subscription.resubscribeFrame(id: RequestID(id))), codec: codec)
+                _ = state.append(.subscribe(subscription.subscribeFrame(id: RequestID(id))), codec: codec)
                 state.pending[id] = .subscribe(subscription)
             }
             state.flushScheduled = true

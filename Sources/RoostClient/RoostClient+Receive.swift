@@ -35,9 +35,7 @@ extension RoostClient {
 
     private func deliver(sub: String, _ events: () -> [SubscriptionEvent]) {
         guard let subscription = state.withLockedValue({ $0.bySub[sub] }) else { return }
-        if let credit = subscription.push(events()) {
-            sendOnCurrentConnection(.credit(CreditFrame(sub: sub, n: UInt32(clamping: credit))))
-        }
+        subscription.push(events())
     }
 
     private func confirm(_ id: Int64, _ ok: OKFrame) {
@@ -61,8 +59,9 @@ extension RoostClient {
                 state.bySub[sub] = subscription
                 return (true, waiter)
             }
-            subscription.attached(sub: sub)
+            let grant = subscription.attached(sub: sub)
             continuation?.resume()
+            if let grant { sendCredit(grant, for: subscription) }
             if !registered { sendOnCurrentConnection(.unsubscribe(UnsubscribeFrame(sub: sub))) }
         case .simple(let continuation):
             continuation?.resume()

@@ -19,7 +19,7 @@ extension RoostClient {
                     // While disconnected, the next connection subscribes everything in `subscriptions`.
                     guard state.phase == .connected else { return .queued(nil) }
                     let id = state.takeID()
-                    _ = state.append(.subscribe(options.frame(id: RequestID(id), from: nil)), codec: codec)
+                    _ = state.append(.subscribe(core.subscribeFrame(id: RequestID(id))), codec: codec)
                     state.pending[id] = .subscribe(core)
                     return .queued(state.flushDue())
                 }
@@ -46,6 +46,18 @@ extension RoostClient {
         maxInflight: Int = 1_000
     ) async throws -> RoostSubscription {
         try await subscribe(SubscriptionOptions(topic: topic, consumer: consumer, from: from, ack: ack, maxInflight: maxInflight))
+    }
+
+    /// Queues a credit frame if `grant` is for `core`'s current attachment on the current connection; checked
+    /// under the client's lock (which may take the subscription's), so a reconnect cannot slip in between.
+    func sendCredit(_ grant: SubscriptionCore.CreditGrant, for core: SubscriptionCore) {
+        let codec = self.codec
+        let connection = state.withLockedValue { state -> WebSocketConnection? in
+            guard state.connection != nil, state.phase == .connected, core.isCurrent(grant) else { return nil }
+            _ = state.append(.credit(CreditFrame(sub: grant.sub, n: UInt32(clamping: grant.n))), codec: codec)
+            return state.flushDue()
+        }
+        if let connection { scheduleFlush(connection) }
     }
 
     func unsubscribe(_ core: SubscriptionCore) async throws {

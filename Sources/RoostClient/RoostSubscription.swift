@@ -6,8 +6,9 @@ import RoostProtocol
 /// received. The sequence ends (returns `nil`) after ``unsubscribe()`` or ``RoostClient/close()``, and
 /// throws if the broker refuses the subscription after a reconnect (e.g. the topic was deleted).
 ///
-/// Memory is bounded by ``SubscriptionOptions/maxInflight``: the client grants the broker more credit
-/// only as the application consumes messages.
+/// Memory is bounded by ``SubscriptionOptions/maxInflight``: the subscription never buffers more messages
+/// than that, across reconnects too, because the client grants the broker more credit only as the
+/// application consumes messages (ack policy none) or acks them (explicit).
 public final class RoostSubscription: AsyncSequence, Sendable {
     /// The element type.
     public typealias Element = SubscriptionEvent
@@ -33,10 +34,8 @@ public final class RoostSubscription: AsyncSequence, Sendable {
 
         /// The next event; `nil` when the subscription has ended or the task was cancelled.
         public mutating func next() async throws -> SubscriptionEvent? {
-            let (event, credit) = try await subscription.core.next()
-            if let credit, let sub = subscription.core.sub {
-                subscription.client.sendOnCurrentConnection(.credit(CreditFrame(sub: sub, n: UInt32(clamping: credit))))
-            }
+            let (event, grant) = try await subscription.core.next()
+            if let grant { subscription.client.sendCredit(grant, for: subscription.core) }
             return event
         }
     }

@@ -38,11 +38,11 @@ public struct SubscriptionOptions: Sendable, Hashable {
         self.maxDeliveries = maxDeliveries
     }
 
-    func frame(id: RequestID, from override: StartPosition?) -> SubscribeFrame {
+    func frame(id: RequestID, from override: StartPosition?, credit: Int? = nil) -> SubscribeFrame {
         SubscribeFrame(
             id: id, topic: topic, consumer: consumer, from: override ?? from, ack: ack,
             maxInflight: UInt32(clamping: max(1, maxInflight)), batch: UInt32(clamping: max(1, batch)),
             ackWaitMilliseconds: ackWait.map { UInt64(max(0, $0.seconds * 1000)) },
-            maxDeliveries: maxDeliveries.map { UInt32(clamping: max(1, $0)) })
+            maxDeliveries: maxDeliveries.map { UInt32(clamping: max(1, $0)) }, credit: credit.map { UInt32(clamping: $0) })
     }
 }

@@ -44,6 +44,8 @@ import Testing
         #expect(await code("t", Array(repeating: small, count: 3)) == .batchTooLarge)
         #expect(await code("bad..name", [small]) == .invalidTopicName)
         #expect(await code("$dlq.x", [small]) == .reservedTopicName)
+        let spoofed = PublishMessage(headers: [RecordHeader(name: "roost-dedup-id", value: "x")], payload: ByteBuffer(string: "a"))
+        #expect(await code("t", [spoofed]) == .reservedHeader)
         #expect(await code("t", [small, small]) == nil)
     }
 
@@ -62,6 +64,27 @@ import Testing
         #expect(both.messages.map(\.offset) == [2, 2])
         #expect(try fixture.broker.describeTopic("orders").endOffset == 3)
         #expect(fixture.broker.stats().duplicatesDropped == 2)
+    }
+
+    @Test func aBatchMixesFreshDuplicateAndUnidentifiedMessagesInCallOrder() async throws {
+        let fixture = try BrokerFixture()
+        func message(_ id: String?) -> PublishMessage {
+            PublishMessage(headers: [RecordHeader(name: "h", value: "v")], payload: ByteBuffer(string: id ?? "none"), dedupId: id)
+        }
+        let first = try await fixture.broker.publish(topic: "t", messages: [message("a"), message(nil), message("b")])
+        #expect(first.messages.map(\.offset) == [0, 1, 2] && !first.messages.contains { $0.duplicate })
+        let second = try await fixture.broker.publish(topic: "t", messages: [message("b"), message("c"), message(nil), message("a")])
+        #expect(second.messages.map(\.offset) == [2, 3, 4, 0])
+        #expect(second.messages.map(\.duplicate) == [true, false, false, true])
+        // The id is stored as the last header (what rebuilds the table), after the publisher's own.
+        let stored = try fixture.broker.describeTopic("t")
+        #expect(stored.endOffset == 5)
+        let records = try fixture.store.log(named: "t")?.read(from: 3, maxRecords: 2, maxBytes: 1 << 20).records ?? []
+        #expect(records.map(\.headers) == [
+            [RecordHeader(name: "h", value: "v"), RecordHeader(name: "roost-dedup-id", value: "c")],
+            [RecordHeader(name: "h", value: "v")],
+        ])
+        #expect(BrokerHeaders.userHeaders(records[0].headers) == [RecordHeader(name: "h", value: "v")])
     }
 
     @Test func dedupWindowExpiresByTimeAndCount() async throws {

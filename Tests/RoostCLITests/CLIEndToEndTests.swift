@@ -44,9 +44,36 @@ import Testing
         #expect(sub.lines == lines)
         let json = try await broker.roost(["sub", "numbers", "--from", "198", "--count", "2"])
         let objects = json.lines.compactMap(RoostProcess.object)
-        #expect(objects.map { $0["offset"] as? Int } == [198, 199] && objects.last?["data"] as? String == "line 200")
+        // Not JSON: base64 in data_b64, as on the wire.
+        #expect(objects.map { $0["offset"] as? Int } == [198, 199] && objects.last?["data_b64"] as? String == "bGluZSAyMDA=")
+        #expect(objects.allSatisfy { $0["data"] == nil && $0["headers"] == nil })
         let one = try await broker.roost(["pub", "numbers", "{\"x\":1}", "--key", "k", "--header", "a=b", "--json"])
         #expect(RoostProcess.object(one.stdout)?["offset"] as? Int == 200)
+        try await broker.server.shutdown()
+    }
+
+    @Test func subPrintsPayloadsByTheWireRule() async throws {
+        let broker = try await Broker()
+        let payloads = ["{\"order\":17,\"items\":[1,2]}", "\"just a string\"", "42", "plain text"]
+        for payload in payloads {
+            #expect(try await broker.roost(["pub", "mixed", payload, "--key", "k", "--header", "trace=ab"]).status == 0)
+        }
+        let json = try await broker.roost(["sub", "mixed", "--from", "earliest", "--count", "4"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let objects = json.lines.compactMap(RoostProcess.object)
+        try #require(objects.count == 4)
+        #expect((objects[0]["data"] as? [String: Any])?["order"] as? Int == 17)
+        #expect(objects[1]["data"] as? String == "just a string")
+        #expect(objects[2]["data"] as? Int == 42)
+        #expect(objects[3]["data"] == nil && objects[3]["data_b64"] as? String == "cGxhaW4gdGV4dA==")
+        // The client gives every publish a dedup id; the broker's header for it is not a user header.
+        #expect(objects.allSatisfy { ($0["headers"] as? [String: String]) == ["trace": "ab"] && $0["key"] as? String == "k" })
+        let raw = try await broker.roost(["sub", "mixed", "--from", "earliest", "--count", "4", "--raw"])
+        #expect(raw.status == 0 && raw.lines == payloads)
+        // A pretty-printed JSON payload still makes one line.
+        #expect(try await broker.roost(["pub", "pretty", "{\n  \"a\": \"x\\ny\"\n}"]).status == 0)
+        let pretty = try await broker.roost(["sub", "pretty", "--from", "earliest", "--count", "1"])
+        #expect(pretty.lines.count == 1 && (RoostProcess.object(pretty.stdout)?["data"] as? [String: String]) == ["a": "x\ny"])
         try await broker.server.shutdown()
     }
 

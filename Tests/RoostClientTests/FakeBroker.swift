@@ -153,7 +153,7 @@ final class FakeSession: WebSocketSessionHandler {
             if let consumer = s.consumer, let position = state.positions[consumer] { next = position }
             state.subscribers[sub] = FakeBroker.Subscriber(
                 session: session, codec: codec, sub: sub, topic: s.topic, consumer: s.consumer, next: next,
-                credit: Int(s.maxInflight ?? 1000))
+                credit: Int(min(s.credit ?? s.maxInflight ?? 1000, s.maxInflight ?? 1000)))
             return (sub, end)
         }
         subs.append(sub)

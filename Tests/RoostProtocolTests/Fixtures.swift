@@ -27,6 +27,7 @@ enum Fixtures {
             batch: 64, ackWaitMilliseconds: 30_000, maxDeliveries: 5)),
         .subscribe(SubscribeFrame(id: RequestID(5), topic: "a", from: .time(1_763_700_000_000), ack: AckPolicy.none)),
         .subscribe(SubscribeFrame(id: RequestID(6), topic: "a", from: .earliest)),
+        .subscribe(SubscribeFrame(id: RequestID(8), topic: "a", ack: AckPolicy.none, maxInflight: 10, credit: 0)),
         .unsubscribe(UnsubscribeFrame(sub: "s1")),
         .unsubscribe(UnsubscribeFrame(id: RequestID(7), sub: "s1")),
         .ack(AckFrame(sub: "s1", offset: 41)),

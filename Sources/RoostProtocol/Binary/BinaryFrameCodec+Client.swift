@@ -9,6 +9,7 @@ extension BinaryFrameCodec {
         static let batch: UInt8 = 0x10
         static let ackWait: UInt8 = 0x20
         static let maxDeliveries: UInt8 = 0x40
+        static let credit: UInt8 = 0x80
     }
 
     private enum AckFlag {
@@ -74,7 +75,7 @@ extension BinaryFrameCodec {
     }
 
     private func readSubscribe(_ reader: inout BinaryReader, id: inout RequestID?) throws(ProtocolError) -> SubscribeFrame {
-        let flags = try reader.flags(allowed: 0x7F)
+        let flags = try reader.flags(allowed: 0xFF)
         let requestID = try reader.requestID()
         id = requestID
         let topic = try reader.string("topic")
@@ -101,9 +102,10 @@ extension BinaryFrameCodec {
         let batch = flags & SubscribeFlag.batch != 0 ? try reader.uint32("batch") : nil
         let ackWait = flags & SubscribeFlag.ackWait != 0 ? try reader.offset("ack_wait_ms") : nil
         let maxDeliveries = flags & SubscribeFlag.maxDeliveries != 0 ? try reader.uint32("max_deliveries") : nil
+        let credit = flags & SubscribeFlag.credit != 0 ? try reader.uint32("credit") : nil
         return SubscribeFrame(
             id: requestID, topic: topic, consumer: consumer, from: from, ack: ack, maxInflight: maxInflight,
-            batch: batch, ackWaitMilliseconds: ackWait.map { UInt64($0) }, maxDeliveries: maxDeliveries)
+            batch: batch, ackWaitMilliseconds: ackWait.map { UInt64($0) }, maxDeliveries: maxDeliveries, credit: credit)
     }
 
     /// Encodes a client frame (for the client library).
@@ -163,6 +165,7 @@ extension BinaryFrameCodec {
         if f.batch != nil { flags |= SubscribeFlag.batch }
         if f.ackWaitMilliseconds != nil { flags |= SubscribeFlag.ackWait }
         if f.maxDeliveries != nil { flags |= SubscribeFlag.maxDeliveries }
+        if f.credit != nil { flags |= SubscribeFlag.credit }
         buffer.writeInteger(flags)
         buffer.writeLengthPrefixed(f.id.jsonToken)
         buffer.writeLengthPrefixed(f.topic)
@@ -183,5 +186,6 @@ extension BinaryFrameCodec {
         if let value = f.batch { buffer.writeVarint(UInt64(value)) }
         if let value = f.ackWaitMilliseconds { buffer.writeVarint(value) }
         if let value = f.maxDeliveries { buffer.writeVarint(UInt64(value)) }
+        if let value = f.credit { buffer.writeVarint(UInt64(value)) }
     }
 }

@@ -22,12 +22,18 @@ public struct SubscribeFrame: Sendable, Equatable {
     public var ackWaitMilliseconds: UInt64?
     /// After this many deliveries a message goes to the dead-letter topic.
     public var maxDeliveries: UInt32?
+    /// Ack policy none: the subscriber manages credit. The subscription starts with this much credit (at most
+    /// `maxInflight`) and gets more only from `credit` frames, which the subscriber sends as its application
+    /// consumes; the server then does not give credit back as it writes. This is what bounds a client's
+    /// buffer by `maxInflight`. `nil` (the default, for clients without a library): the server gives credit
+    /// back as it writes. Ignored with explicit acks, where acks return credit.
+    public var credit: UInt32?
 
     /// Creates a subscribe request.
     public init(
         id: RequestID, topic: String, consumer: String? = nil, from: StartPosition? = nil, ack: AckPolicy? = nil,
         maxInflight: UInt32? = nil, batch: UInt32? = nil, ackWaitMilliseconds: UInt64? = nil,
-        maxDeliveries: UInt32? = nil
+        maxDeliveries: UInt32? = nil, credit: UInt32? = nil
     ) {
         self.id = id
         self.topic = topic
@@ -38,5 +44,6 @@ public struct SubscribeFrame: Sendable, Equatable {
         self.batch = batch
         self.ackWaitMilliseconds = ackWaitMilliseconds
         self.maxDeliveries = maxDeliveries
+        self.credit = credit
     }
 }

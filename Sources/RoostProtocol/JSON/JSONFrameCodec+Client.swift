@@ -66,7 +66,7 @@ extension JSONFrameCodec {
             id: id, topic: try fields.requiredString("topic"), consumer: try fields.string("consumer"),
             from: try startPosition(fields), ack: ack, maxInflight: try fields.uint32("max_inflight"),
             batch: try fields.uint32("batch"), ackWaitMilliseconds: try fields.uint64("ack_wait_ms"),
-            maxDeliveries: try fields.uint32("max_deliveries"))
+            maxDeliveries: try fields.uint32("max_deliveries"), credit: try fields.uint32("credit"))
     }
 
     private func startPosition(_ fields: JSONFields) throws(ProtocolError) -> StartPosition? {
@@ -171,6 +171,7 @@ extension JSONFrameCodec {
         if let value = f.batch { writeInteger(",\"batch\":", UInt64(value), into: &buffer) }
         if let value = f.ackWaitMilliseconds { writeInteger(",\"ack_wait_ms\":", value, into: &buffer) }
         if let value = f.maxDeliveries { writeInteger(",\"max_deliveries\":", UInt64(value), into: &buffer) }
+        if let value = f.credit { writeInteger(",\"credit\":", UInt64(value), into: &buffer) }
         buffer.writeStaticString("}")
     }
 

@@ -31,7 +31,8 @@ extension BrokerSession {
             filter: frame.topic, consumer: frame.consumer, start: .init(frame.from ?? .latest), ackPolicy: ackPolicy,
             ackWaitMilliseconds: frame.ackWaitMilliseconds.map { Int64(clamping: $0) } ?? configuration.defaultAckWaitMilliseconds,
             maxDeliveries: frame.maxDeliveries.map { Int($0) } ?? configuration.defaultMaxDeliveries,
-            maxInFlight: frame.maxInflight.map { Int($0) } ?? configuration.defaultMaxInFlight)
+            maxInFlight: frame.maxInflight.map { Int($0) } ?? configuration.defaultMaxInFlight,
+            initialCredit: ackPolicy == .none ? frame.credit.map { Int($0) } : nil)
         let key = nextSubscriptionKey
         nextSubscriptionKey += 1
         let opened: Subscription
@@ -42,7 +43,8 @@ extension BrokerSession {
             return
         }
         let subscription = SessionSubscription(
-            key: key, subscription: opened, filter: frame.topic, batch: batch, grantsCredit: ackPolicy == .none)
+            key: key, subscription: opened, filter: frame.topic, batch: batch,
+            grantsCredit: ackPolicy == .none && frame.credit == nil)
         subscriptions[key] = subscription
         subscriptionKeys[subscription.name] = key
         statistics.subscriptionOpened()

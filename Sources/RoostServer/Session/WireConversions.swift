@@ -39,7 +39,7 @@ extension DeliveredMessage {
         let record = message.record
         self.init(
             topic: message.topic, offset: record.offset, timestamp: record.timestamp, key: record.key,
-            headers: record.headers.map { Header(name: $0.name, value: $0.value) }, payload: record.value,
+            headers: BrokerHeaders.userHeaders(record.headers).map { Header(name: $0.name, value: $0.value) }, payload: record.value,
             deliveries: UInt32(clamping: deliveries))
     }
 }

@@ -15,7 +15,7 @@ public enum WireErrors {
         case .topicExists: return .topicExists
         case .messageTooLarge: return .messageTooLarge
         case .batchTooLarge: return .batchTooLarge
-        case .emptyBatch, .invalidConfiguration, .invalidConsumerName: return .invalidField
+        case .emptyBatch, .reservedHeader, .invalidConfiguration, .invalidConsumerName: return .invalidField
         case .consumerNotFound: return .consumerNotFound
         case .consumerMismatch, .consumerBusy, .tooManyMembers: return .consumerBusy
         case .subscriptionClosed: return .unknownSubscription

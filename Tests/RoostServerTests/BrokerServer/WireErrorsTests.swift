@@ -12,7 +12,7 @@ struct WireErrorsTests {
         let cases: [(BrokerError.Code, ErrorCode)] = [
             (.invalidTopicName, .invalidTopic), (.invalidPattern, .invalidTopic), (.reservedTopicName, .invalidTopic),
             (.topicNotFound, .topicNotFound), (.topicExists, .topicExists), (.messageTooLarge, .messageTooLarge),
-            (.batchTooLarge, .batchTooLarge), (.emptyBatch, .invalidField), (.invalidConfiguration, .invalidField),
+            (.batchTooLarge, .batchTooLarge), (.emptyBatch, .invalidField), (.reservedHeader, .invalidField), (.invalidConfiguration, .invalidField),
             (.invalidConsumerName, .invalidField), (.consumerNotFound, .consumerNotFound),
             (.consumerMismatch, .consumerBusy), (.consumerBusy, .consumerBusy), (.tooManyMembers, .consumerBusy),
             (.subscriptionClosed, .unknownSubscription), (.notInFlight, .offsetOutOfRange),
