@@ -17,17 +17,27 @@ public final class Message: Sendable {
     public let topic: String
     /// Offset, timestamp, key, headers and payload as stored in the log.
     public let record: StoredRecord
+    /// The offset of the message in its topic.
+    public let offset: Int64
+    /// The messages made together with this one (one append or one read); see ``MessageBlock``.
+    public let block: MessageBlock
+    /// This message's index in `block.records`.
+    public let index: Int
     private let cache: Mutex<[(MessageEncodingKey, ByteBuffer)]>
 
-    /// Wraps a record of `topic`.
-    public init(topic: String, record: StoredRecord) {
-        self.topic = topic
-        self.record = record
-        self.cache = Mutex([])
+    /// Wraps a record of `topic`, alone in its block. Appends and reads use ``MessageBlock/messages(topic:records:)``.
+    public convenience init(topic: String, record: StoredRecord) {
+        self.init(block: MessageBlock(topic: topic, records: [record]), index: 0)
     }
 
-    /// The offset of the message in its topic.
-    public var offset: Int64 { record.offset }
+    init(block: MessageBlock, index: Int) {
+        self.topic = block.topic
+        self.record = block.records[index]
+        self.offset = self.record.offset
+        self.block = block
+        self.index = index
+        self.cache = Mutex([])
+    }
 
     /// Bytes of key, payload and headers: what the message costs in memory, roughly.
     public var sizeInBytes: Int {

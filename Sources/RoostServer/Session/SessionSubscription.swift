@@ -8,7 +8,8 @@ import RoostBroker
 final class SessionSubscription {
     /// An entry waiting to be written, in the order the broker produced it.
     enum Item {
-        case delivery(Delivery)
+        /// One `deliver` call's batch (its unwritten rest), kept whole: no per-message queue entry.
+        case deliveries(ArraySlice<Delivery>)
         case caughtUp(topic: String, offset: Int64)
     }
 
