@@ -15,8 +15,8 @@ public struct MessageEncodingKey: Hashable, Sendable {
 public final class Message: Sendable {
     /// The topic the message was published to.
     public let topic: String
-    /// Offset, timestamp, key, headers and payload as stored in the log.
-    public let record: StoredRecord
+    /// Offset, timestamp, key, headers and payload as stored in the log (kept once, in the block).
+    public var record: StoredRecord { block.records[index] }
     /// The offset of the message in its topic.
     public let offset: Int64
     /// The messages made together with this one (one append or one read); see ``MessageBlock``.
@@ -32,8 +32,7 @@ public final class Message: Sendable {
 
     init(block: MessageBlock, index: Int) {
         self.topic = block.topic
-        self.record = block.records[index]
-        self.offset = self.record.offset
+        self.offset = block.records[index].offset
         self.block = block
         self.index = index
         self.cache = Mutex([])
@@ -41,8 +40,9 @@ public final class Message: Sendable {
 
     /// Bytes of key, payload and headers: what the message costs in memory, roughly.
     public var sizeInBytes: Int {
-        var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
-        for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
+        let records = block.records
+        var bytes = records[index].value.readableBytes + (records[index].key?.readableBytes ?? 0)
+        for header in records[index].headers { bytes += header.name.utf8.count + header.value.utf8.count }
         return bytes
     }
 
