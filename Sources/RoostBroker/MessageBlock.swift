@@ -15,16 +15,22 @@ public final class MessageBlock: Sendable {
     /// slices, small enough that a message held in flight does not keep the encoding of a whole log read.
     public static let segmentSize = 256
 
-    private struct CacheKey: Hashable {
+    /// Segment encodings kept per wire encoding, most recently used first out last. Subscribers of a block move
+    /// through it together, so a few segments serve them; a block read by one lagging subscriber alone keeps
+    /// only these few instead of its whole encoding (a read block has up to 16 segments of ~50 KB each).
+    public static let cachedSegments = 4
+
+    private struct Entry {
         let encoding: MessageEncodingKey
         let segment: Int
+        let value: any Sendable
     }
 
     /// The topic of every message in the block.
     public let topic: String
     /// The records, in offset order (dense: one append or one read).
     public let records: [StoredRecord]
-    private let cache = Mutex<[CacheKey: any Sendable]>([:])
+    private let cache = Mutex<[Entry]>([])
 
     init(topic: String, records: [StoredRecord]) {
         self.topic = topic
@@ -43,14 +49,22 @@ public final class MessageBlock: Sendable {
         return start..<min(records.count, start + Self.segmentSize)
     }
 
-    /// The cached encoding of segment `segment` for `key`, made by `encode` the first time only (concurrent
-    /// callers wait for the first). A cached value of another type than `T` is replaced.
+    /// The cached encoding of segment `segment` for `key`, made by `encode` when not cached (concurrent callers
+    /// wait for the first). At most ``cachedSegments`` segments per key are kept, the least recently made go first
+    /// (a subscriber that still needs one encodes it again). A cached value of another type than `T` is replaced.
     public func encoded<T: Sendable>(as key: MessageEncodingKey, segment: Int, _ encode: (MessageBlock, Range<Int>) -> T) -> T {
-        let cacheKey = CacheKey(encoding: key, segment: segment)
-        return cache.withLock { cache in
-            if let hit = cache[cacheKey] as? T { return hit }
+        cache.withLock { cache in
+            if let index = cache.firstIndex(where: { $0.encoding == key && $0.segment == segment }) {
+                if let hit = cache[index].value as? T { return hit }
+                cache.remove(at: index)
+            }
             let value = encode(self, segmentRange(segment))
-            cache[cacheKey] = value
+            if cache.lazy.filter({ $0.encoding == key }).count >= Self.cachedSegments,
+                let oldest = cache.firstIndex(where: { $0.encoding == key })
+            {
+                cache.remove(at: oldest)
+            }
+            cache.append(Entry(encoding: key, segment: segment, value: value))
             return value
         }
     }

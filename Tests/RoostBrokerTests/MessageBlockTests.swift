@@ -45,4 +45,18 @@ import Testing
         #expect(calls.withLock { $0 } == 4)
         #expect(wrong.withLock { $0 } == 0, "every caller got its own key's and segment's value")
     }
+
+    /// Only the last few segments made per key stay cached: an older one is made again when asked for.
+    @Test func onlyTheLastFewSegmentsStayCached() {
+        let block = MessageBlock.messages(topic: "t", records: records(256 * 6))[0].block
+        let key = MessageEncodingKey(rawValue: 1)
+        var made: [Int] = []
+        let encode = { (segment: Int) in block.encoded(as: key, segment: segment) { _, _ in made.append(segment); return segment } }
+        for segment in 0..<6 { _ = encode(segment) }
+        _ = encode(5)
+        _ = encode(2)
+        #expect(made == Array(0..<6), "segments 2...5 are the last \(MessageBlock.cachedSegments) made")
+        _ = encode(0)
+        #expect(made == Array(0..<6) + [0], "segment 0 was dropped and is made again")
+    }
 }
