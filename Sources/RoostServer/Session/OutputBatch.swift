@@ -128,8 +128,10 @@ struct OutputBatch {
     /// old one until written, and writing into it would copy it).
     mutating func take() -> FramedBytes? {
         guard frames > 0 else { return nil }
-        if openStart < buffer.writerIndex { appendOwn(openStart..<buffer.writerIndex) }
-        let whole = pieces.count == 1 && skippedBytes == 0
+        // The usual turn (no shared frame) is the whole buffer: no piece list is made, and none is kept per
+        // connection afterwards (idle connections are counted in bytes).
+        let whole = pieces.isEmpty && openStart == 0
+        if !whole, openStart < buffer.writerIndex { appendOwn(openStart..<buffer.writerIndex) }
         let taken = FramedBytes(
             pieces: whole ? [buffer] : pieces.map { piece in
                 switch piece {
@@ -140,7 +142,7 @@ struct OutputBatch {
             frames: frames, payloadBytes: payloadBytes)
         frames = 0
         payloadBytes = 0
-        pieces.removeAll(keepingCapacity: true)
+        pieces = []
         openStart = 0
         skippedBytes = 0
         sharedBytes = 0
