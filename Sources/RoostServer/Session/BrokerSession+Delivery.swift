@@ -35,14 +35,14 @@ extension BrokerSession {
         case .caughtUp(let topic, let offset):
             output.frame { codec.encode(.caughtUp(CaughtUpFrame(sub: sub, topic: topic, offset: offset)), into: &$0) }
             return 0
-        case .deliveries(var deliveries) where subscription.batch == 1:
-            let delivery = deliveries.removeFirst()
-            if !deliveries.isEmpty { subscription.queue.prepend(.deliveries(deliveries)) }
+        case .deliveries(let deliveries, let start) where subscription.batch == 1:
+            let delivery = deliveries[start]
+            if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1)) }
             let encoded = encode(delivery)
             output.frame { codec.writeMessage(sub: sub, encoded, into: &$0) }
             return 1
-        case .deliveries(let deliveries):
-            subscription.queue.prepend(.deliveries(deliveries))
+        case .deliveries(let deliveries, let start):
+            subscription.queue.prepend(.deliveries(deliveries, from: start))
             var runs: [(run: EncodedDeliveryRun, range: Range<Int>)] = []
             let count = takeRuns(of: subscription, upTo: subscription.batch, into: &runs)
             let parts = runs.indices.map { runs[$0].run.messagesPart(runs[$0].range, endsFrame: $0 == runs.count - 1) }
@@ -59,9 +59,9 @@ extension BrokerSession {
         of subscription: SessionSubscription, upTo limit: Int, into runs: inout [(run: EncodedDeliveryRun, range: Range<Int>)]
     ) -> Int {
         var taken = 0
-        while taken < limit, case .deliveries(let deliveries)? = subscription.queue.first {
+        while taken < limit, case .deliveries(let deliveries, let start)? = subscription.queue.first {
             subscription.queue.removeFirst()
-            var index = deliveries.startIndex
+            var index = start
             while index < deliveries.endIndex, taken < limit {
                 let message = deliveries[index].message
                 if deliveries[index].deliveryCount != 1 {
@@ -91,7 +91,7 @@ extension BrokerSession {
                 index = end
             }
             if index < deliveries.endIndex {
-                subscription.queue.prepend(.deliveries(deliveries[index...]))
+                subscription.queue.prepend(.deliveries(deliveries, from: index))
             }
         }
         return taken

@@ -8,8 +8,9 @@ import RoostBroker
 final class SessionSubscription {
     /// An entry waiting to be written, in the order the broker produced it.
     enum Item {
-        /// One `deliver` call's batch (its unwritten rest), kept whole: no per-message queue entry.
-        case deliveries(ArraySlice<Delivery>)
+        /// One `deliver` call's batch, kept whole (no per-message queue entry); written up to `from`. An array and an
+        /// index rather than a slice: a queue slot stays 32 bytes (idle connections are counted in bytes).
+        case deliveries([Delivery], from: Int)
         case caughtUp(topic: String, offset: Int64)
     }
 
