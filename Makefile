@@ -64,7 +64,7 @@ soak:
 # libFuzzer harnesses (Tests/Fuzz, a package of its own): FUZZ_SECONDS per target; the working corpus grows
 # in .build-fuzz/corpus, the seeds stay in Tests/Fuzz/Corpus; a crash leaves its input in .build-fuzz/artifacts.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= FuzzJSONFrames FuzzBinaryFrames FuzzRecordBatch FuzzWebSocketFrames
+FUZZ_TARGETS ?= FuzzJSONFrames FuzzBinaryFrames FuzzRecordBatch FuzzWebSocketFrames FuzzHandshake
 FUZZ_BUILD   := $(SWIFT) build --package-path Tests/Fuzz --build-path .build-fuzz -c debug \
 	-Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 

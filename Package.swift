@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "RoostProtocolTests",
             dependencies: [
-                "RoostProtocol",
+                "RoostProtocol", "RoostTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -77,6 +77,15 @@ enum AtomicFile {
         try syncDirectory(of: path)
     }
 
+    /// Renames a damaged file to `<path>.corrupt` (replacing an older one) so that it is kept for inspection
+    /// but never read again; returns the new path.
+    static func setAside(_ path: String) throws(BrokerError) -> String {
+        let kept = path + ".corrupt"
+        guard rename(path, kept) == 0 else { throw failure("rename", path) }
+        try syncDirectory(of: path)
+        return kept
+    }
+
     static func makeDirectory(_ path: String) throws(BrokerError) {
         var prefix = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {

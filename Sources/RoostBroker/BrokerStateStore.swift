@@ -7,6 +7,12 @@ import NIOConcurrencyHelpers
 /// The broker's own files under the state directory: `topics.json` (which topics were auto-created, and
 /// when) and `consumers/<name>.json`, one per durable consumer. Every write is atomic (`AtomicFile`).
 ///
+/// A file that does not parse (media damage or a manual edit: an atomic write never leaves half a file) never
+/// stops the broker: it is renamed to `<file>.corrupt`, logged, and treated as absent. For `topics.json` that
+/// loses only metadata (the topic list comes from the log directories; `autoCreated` reads as false and
+/// `createdAt` as 0); for a consumer file, that consumer starts over from its requested start position when it
+/// next subscribes. See Docs/reliability.md.
+///
 /// Consumer writes are coalesced: `markDirty` only records the consumer; one flush at a time runs on a
 /// serial queue and writes each dirty consumer once, however many acks arrived meanwhile, and the next flush
 /// starts `flushInterval` after it. So an ack storm costs one fsync per consumer per flush, and a crash loses
@@ -44,12 +50,25 @@ final class BrokerStateStore: Sendable {
     // MARK: Topics
 
     func loadTopics() throws(BrokerError) -> [String: TopicMetadata] {
-        guard let bytes = try AtomicFile.read(directory + "/topics.json") else { return [:] }
+        let path = directory + "/topics.json"
+        guard let bytes = try AtomicFile.read(path) else { return [:] }
         do {
             return try JSONDecoder().decode([String: TopicMetadata].self, from: Data(bytes))
         } catch {
-            throw BrokerError(code: .storage, message: "\(directory)/topics.json does not parse: \(error)")
+            setAside(path, error: error, consequence: "topics are rebuilt from the log directories without their metadata")
+            return [:]
         }
+    }
+
+    /// Moves an unreadable state file out of the way, loudly.
+    private func setAside(_ path: String, error: any Error, consequence: String) {
+        var metadata: Logger.Metadata = ["file": "\(path)", "error": "\(error)", "consequence": "\(consequence)"]
+        do {
+            metadata["keptAs"] = "\(try AtomicFile.setAside(path))"
+        } catch let renameError {
+            metadata["renameError"] = "\(renameError)"
+        }
+        logger.error("unreadable broker state file set aside", metadata: metadata)
     }
 
     func saveTopics(_ topics: [String: TopicMetadata]) throws(BrokerError) {
@@ -65,8 +84,8 @@ final class BrokerStateStore: Sendable {
             do {
                 result.append(try JSONDecoder().decode(PersistedConsumer.self, from: Data(bytes)))
             } catch {
-                // An atomic write never leaves a half file; this one was damaged otherwise. Skip, loudly.
-                logger.error("skipping unreadable consumer state", metadata: ["file": "\(file)", "error": "\(error)"])
+                setAside(consumersDirectory + "/" + file, error: error,
+                    consequence: "the consumer starts over from its requested start position when it next subscribes")
             }
         }
         return result

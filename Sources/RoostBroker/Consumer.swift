@@ -142,6 +142,9 @@ final class Consumer: LiveListener {
             let start = error.earliestOffset ?? read.topic.log.startOffset
             state.withLockedValue { $0.cursors[read.topic.name]?.skipDeleted(startOffset: start) }
             return (true, false)
+        } catch let error as LogError where error.code == .corrupt && error.damagedOffsets != nil {
+            skipDamaged(error, topic: read.topic.name)
+            return (true, false)
         } catch {
             logger.error("consumer read failed", metadata: ["consumer": "\(name)", "topic": "\(read.topic.name)", "error": "\(error)"])
             return (outbox.progressed, false)
@@ -152,6 +155,26 @@ final class Consumer: LiveListener {
         fresh.send(metrics: metrics, counters: counters)
         if fresh.changed, durable { hooks.changed(self) }
         return (outbox.progressed || fresh.progressed, false)
+    }
+}
+
+extension Consumer {
+    /// Steps over offsets the log reports damaged on disk, so that the subscription goes on with the intact
+    /// messages after them instead of retrying the same read forever; logs, counts, and tells every member.
+    private func skipDamaged(_ error: LogError, topic: String) {
+        guard let offsets = error.damagedOffsets else { return }
+        let sinks = state.withLockedValue { state -> [any DeliverySink] in
+            guard let cursor = state.cursors[topic], cursor.nextOffset < offsets.upperBound else { return [] }
+            state.cursors[topic]?.skipDamaged(offsets)
+            return state.memberOrder.compactMap { state.members[$0]?.sink }
+        }
+        guard !sinks.isEmpty else { return }
+        logger.error("skipping messages damaged on disk", metadata: [
+            "consumer": "\(name)", "topic": "\(topic)",
+            "offsets": "\(offsets.lowerBound)..<\(offsets.upperBound)", "error": "\(error.message)"])
+        metrics.damagedSkipped.increment(by: offsets.count)
+        if durable { hooks.changed(self) }
+        for sink in sinks { sink.skippedDamaged(topic: topic, offsets: offsets) }
     }
 }
 

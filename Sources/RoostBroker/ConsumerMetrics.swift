@@ -12,6 +12,9 @@ struct ConsumerMetrics: Sendable {
 
     let redeliveries: Counter
     let deadLetters: Counter
+    /// Offsets skipped because they are damaged on disk: one broker-wide counter (no consumer label, so that it
+    /// adds nothing per consumer; the log line names the consumer and offsets).
+    let damagedSkipped: Counter
     /// `nil` for ephemeral consumers.
     let inFlight: Gauge?
     /// `nil` for ephemeral consumers.
@@ -22,6 +25,7 @@ struct ConsumerMetrics: Sendable {
         let dimensions = [("consumer", durable ? consumer : Self.ephemeralLabel)]
         redeliveries = Counter(label: "roost_broker_redeliveries_total", dimensions: dimensions, factory: factory)
         deadLetters = Counter(label: "roost_broker_dead_letters_total", dimensions: dimensions, factory: factory)
+        damagedSkipped = Counter(label: "roost_broker_damaged_offsets_skipped_total", dimensions: [], factory: factory)
         if durable {
             inFlight = Gauge(label: "roost_broker_consumer_in_flight", dimensions: dimensions, factory: factory)
             lag = Gauge(label: "roost_broker_consumer_lag", dimensions: dimensions, factory: factory)

@@ -25,25 +25,26 @@ public final class Message: Sendable {
     public let index: Int
     private let cache: Mutex<[(MessageEncodingKey, ByteBuffer)]>
 
+    /// Bytes of key, payload and headers: what the message costs in memory, roughly. Computed once: the tail
+    /// cache adds and subtracts it for every message (header names and values are Strings, whose UTF-8 counts
+    /// are not free).
+    public let sizeInBytes: Int
+
     /// Wraps a record of `topic`, alone in its block. Appends and reads use ``MessageBlock/messages(topic:records:)``.
     public convenience init(topic: String, record: StoredRecord) {
         self.init(block: MessageBlock(topic: topic, records: [record]), index: 0)
     }
 
     init(block: MessageBlock, index: Int) {
+        let record = block.records[index]
         self.topic = block.topic
-        self.offset = block.records[index].offset
+        self.offset = record.offset
         self.block = block
         self.index = index
         self.cache = Mutex([])
-    }
-
-    /// Bytes of key, payload and headers: what the message costs in memory, roughly.
-    public var sizeInBytes: Int {
-        let records = block.records
-        var bytes = records[index].value.readableBytes + (records[index].key?.readableBytes ?? 0)
-        for header in records[index].headers { bytes += header.name.utf8.count + header.value.utf8.count }
-        return bytes
+        var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
+        for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
+        self.sizeInBytes = bytes
     }
 
     /// Returns the cached encoding for `key`, calling `encode` to make it the first time only. Concurrent
@@ -103,4 +104,12 @@ public protocol DeliverySink: Sendable {
     func caughtUp(topic: String, offset: Int64)
     /// The subscription ended; nothing more will be delivered.
     func subscriptionClosed(reason: SubscriptionCloseReason)
+    /// `offsets` of `topic` are damaged on disk and were skipped: they will never be delivered; delivery goes
+    /// on after them. Sent once per damaged stretch per subscription (again after a restart).
+    func skippedDamaged(topic: String, offsets: Range<Int64>)
+}
+
+extension DeliverySink {
+    /// Default: the notice is dropped (the broker has logged it and counted it in its metrics).
+    public func skippedDamaged(topic: String, offsets: Range<Int64>) {}
 }

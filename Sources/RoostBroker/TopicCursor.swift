@@ -72,6 +72,18 @@ struct TopicCursor: Sendable {
         }
     }
 
+    /// Moves the cursor past offsets lost to damage on disk (`LogError.damagedOffsets`): they are never
+    /// delivered, so they count as settled. Memory: nothing when the floor is at the damage (the usual case);
+    /// otherwise one `acked` entry per damaged offset until the messages before it are settled.
+    mutating func skipDamaged(_ offsets: Range<Int64>) {
+        if nextOffset < offsets.upperBound { nextOffset = offsets.upperBound }
+        if ackFloor >= offsets.lowerBound {
+            skipDeleted(startOffset: offsets.upperBound)
+        } else {
+            for offset in offsets { acked.insert(offset) }
+        }
+    }
+
     /// Starts over at `position` (consumer reset).
     mutating func reset(to position: Int64) {
         self = TopicCursor(topic: topic, position: position)

@@ -28,14 +28,12 @@ struct LogVerifyCommand: AsyncParsableCommand {
         for segment in segments {
             var seen: [(baseOffset: Int64, position: Int)] = []
             var next = segment.baseOffset
-            if let problem = try segment.walk(decodeRecords: false, progress: { progress.update(done + $0) }, { batch in
+            problems += try segment.walkPastDamage(decodeRecords: false, progress: { progress.update(done + $0) }, { batch in
                 seen.append((batch.header.baseOffset, batch.position))
                 next = batch.header.nextOffset
                 batches += 1
                 records += batch.header.recordCount
-            }) {
-                problems.append(problem)
-            }
+            })
             problems.append(contentsOf: try segment.verifyIndexes(batches: seen, nextOffset: next))
             done += segment.size
             progress.update(done)

@@ -59,15 +59,7 @@ struct ServeCommand: AsyncParsableCommand {
             values.add("fsync", fsync, source: "--fsync")
             values.add("log_level", logLevel, source: "--log-level")
             let configuration = try values.configuration()
-            var security = SecurityConfiguration()
-            do {
-                if let file = values.value(of: "security_file") { security = try SecurityConfiguration.load(path: file) }
-            } catch {
-                throw ServeSettings.Failure(description: "\(error)")
-            }
-            if let mode = values.value(of: "auth").flatMap(SecurityConfiguration.AuthenticationMode.init(rawValue:)) {
-                security.authentication = mode
-            }
+            let security = try values.security()
             try await serve(
                 configuration, security: security,
                 logLevel: values.value(of: "log_level").flatMap { Logger.Level(rawValue: $0) } ?? .info)

@@ -112,6 +112,9 @@ struct ServeSettings {
                 throw Failure(description: "expected auto, on or off")
             }
         },
+        Key(name: "auth_timeout_ms", help: "time a connection without a token has to send an auth frame, ms; 0 = token required at the upgrade (default 10000; overrides the security file)") {
+            _, value in _ = try int64(value)
+        },
         Key(name: "tls_cert", help: "PEM certificate chain for wss:// and https://; reloaded on SIGHUP (with tls_key)") {
             $0.server.tls = ServerTLSConfiguration(certificateChainPath: $1, privateKeyPath: $0.server.tls?.privateKeyPath ?? "")
         },
@@ -182,6 +185,24 @@ struct ServeSettings {
             throw Failure(description: "invalid settings: \(error)")
         }
         return configuration
+    }
+
+    /// The security configuration these values describe: the `security_file` (or none), then the `auth` and
+    /// `auth_timeout_ms` settings over it.
+    func security() throws -> SecurityConfiguration {
+        var security = SecurityConfiguration()
+        do {
+            if let file = value(of: "security_file") { security = try SecurityConfiguration.load(path: file) }
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        if let mode = value(of: "auth").flatMap(SecurityConfiguration.AuthenticationMode.init(rawValue:)) {
+            security.authentication = mode
+        }
+        if let timeout = value(of: "auth_timeout_ms").flatMap({ Int64($0) }) {
+            security.authTimeoutMilliseconds = timeout
+        }
+        return security
     }
 
     private static func int(_ text: String) throws -> Int {

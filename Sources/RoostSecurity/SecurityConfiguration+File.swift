@@ -2,7 +2,7 @@ import Foundation
 
 extension SecurityConfiguration {
     /// Reads the security file (JSON, shape in Docs/security.md): `auth`, `tokens`, `jwt`, `allowed_origins`,
-    /// `publish_rate`, `publish_burst`, `max_connections_per_principal`. An unknown key is an error, so a misspelt
+    /// `publish_rate`, `publish_burst`, `max_connections_per_principal`, `auth_timeout_ms`. An unknown key is an error, so a misspelt
     /// limit is not silently ignored. Key files named by
     /// `public_key_file` are read relative to the security file's directory when not absolute.
     ///
@@ -30,6 +30,7 @@ extension SecurityConfiguration {
         if let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any] {
             let known: Set<String> = [
                 "auth", "tokens", "jwt", "allowed_origins", "publish_rate", "publish_burst", "max_connections_per_principal",
+                "auth_timeout_ms",
             ]
             if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
                 throw SecurityConfigurationError("unknown key '\(unknown)'")
@@ -66,6 +67,10 @@ extension SecurityConfiguration {
         if let limit = file.max_connections_per_principal {
             guard limit >= 0 else { throw SecurityConfigurationError("max_connections_per_principal must be 0 (none) or more") }
             configuration.maxConnectionsPerPrincipal = limit
+        }
+        if let timeout = file.auth_timeout_ms {
+            guard timeout >= 0 else { throw SecurityConfigurationError("auth_timeout_ms must be 0 (token at the upgrade only) or more") }
+            configuration.authTimeoutMilliseconds = timeout
         }
         return configuration
     }
@@ -139,5 +144,6 @@ extension SecurityConfiguration {
         var publish_rate: Double?
         var publish_burst: Int?
         var max_connections_per_principal: Int?
+        var auth_timeout_ms: Int64?
     }
 }

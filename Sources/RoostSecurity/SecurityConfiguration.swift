@@ -38,6 +38,12 @@ public struct SecurityConfiguration: Sendable {
     /// one service needs, far below the server's own limit, so one leaked token cannot take every slot.
     public var maxConnectionsPerPrincipal: Int = 1_000
 
+    /// How long a connection that upgraded without a token may take to authenticate with an `auth` frame, ms;
+    /// beyond it the connection is closed with 1008. 0: no first-frame authentication, the upgrade itself must
+    /// carry a token (401 without one). Default 10,000: time for a browser page to fetch a token and send it, short
+    /// enough that idle unauthenticated sockets do not pile up (they also count against the connection limits).
+    public var authTimeoutMilliseconds: Int64 = 10_000
+
     /// Creates the default configuration.
     public init() {}
 

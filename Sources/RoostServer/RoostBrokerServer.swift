@@ -76,6 +76,7 @@ public final class RoostBrokerServer: Sendable {
         let statistics = ServerStatistics(factory: factory)
         self.statistics = statistics
         self.gauges = BrokerGauges(broker: broker, factory: factory)
+        LimitGauges.export(LimitGauges.sessions(configuration.session, configuration.broker), factory: factory)
         let connections = ConnectionCounter()
         let admin = AdminAPI(
             broker: broker, statistics: statistics, gauges: gauges, sessionDefaults: configuration.session,

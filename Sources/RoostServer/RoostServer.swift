@@ -64,7 +64,9 @@ public final class RoostServer: Sendable {
         self.group = eventLoopGroup
         self.sessionFactory = sessionFactory
         self.logger = logger
-        self.metrics = TransportMetrics(factory: PrometheusMetricsFactory(registry: metricsRegistry))
+        let factory = PrometheusMetricsFactory(registry: metricsRegistry)
+        self.metrics = TransportMetrics(factory: factory)
+        LimitGauges.export(LimitGauges.transport(configuration, security.configuration), factory: factory)
         self.router = Self.builtInRoutes(registry: metricsRegistry, readiness: readiness, extending: router)
     }
 
@@ -143,9 +145,13 @@ public final class RoostServer: Sendable {
 
     // MARK: Connection setup
 
-    private func initialize(_ channel: any Channel) throws {
-        let (admitted, sessionID, tlsContext) = self.state.withLockedValue { state -> (Bool, UInt64, NIOSSLContext?) in
-            guard !state.shuttingDown, state.connections.count < self.configuration.maxConnections else {
+    /// Builds a new connection's pipeline (TLS, HTTP, handshake checks, upgrade). Not private: it is the seam
+    /// through which the handshake fuzz harness (Tests/Fuzz/Sources/FuzzHandshake) and its seeded test drive
+    /// the whole HTTP/WebSocket path over an `EmbeddedChannel`.
+    func initialize(_ channel: any Channel) throws {
+        let (admitted, sessionID, tlsContext) = self.state.withLockedValue { state -> (Bool?, UInt64, NIOSSLContext?) in
+            if state.shuttingDown { return (nil, 0, state.tlsContext) }
+            guard state.connections.count < self.configuration.maxConnections else {
                 return (false, 0, state.tlsContext)
             }
             state.connections[ObjectIdentifier(channel)] = channel
@@ -160,8 +166,8 @@ public final class RoostServer: Sendable {
         let decoder = ByteToMessageHandler(
             HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let timeout = RequestTimeoutHandler(timeout: self.configuration.handshakeTimeout)
-        guard admitted else {
-            self.metrics.connectionRefused()
+        guard admitted == true else {
+            self.metrics.connectionRefused(atLimit: admitted == false)
             try pipeline.addHandlers([encoder, decoder, HTTPServerProtocolErrorHandler(), timeout, ConnectionRefusalHandler()])
             return
         }
@@ -170,15 +176,16 @@ public final class RoostServer: Sendable {
             _ = self.state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
             self.metrics.connectionClosed()
         }
-        let principal = NIOLoopBoundBox(Principal.anonymous, eventLoop: channel.eventLoop)
+        let credential = ConnectionCredential(limiter: self.security.connectionLimiter)
+        channel.closeFuture.whenComplete { _ in credential.release() }
         let httpHandlers: [any RemovableChannelHandler] = [
             decoder, HTTPServerPipelineHandler(), HTTPServerProtocolErrorHandler(), timeout,
             HandshakeValidationHandler(),
-            HTTPSecurityHandler(security: self.security, principal: principal, metrics: self.metrics),
+            HTTPSecurityHandler(security: self.security, credential: credential, metrics: self.metrics),
         ]
         let requests = HTTPRequestHandler(router: self.router, maxBodySize: self.configuration.maxHTTPBodySize)
         let upgrade = HTTPServerUpgradeHandler(
-            upgraders: [self.makeUpgrader(sessionID: sessionID, principal: principal)],
+            upgraders: [self.makeUpgrader(sessionID: sessionID, credential: credential)],
             httpEncoder: encoder,
             extraHTTPHandlers: httpHandlers + [requests],
             upgradeCompletionHandler: { _ in }
@@ -186,7 +193,7 @@ public final class RoostServer: Sendable {
         try pipeline.addHandlers([encoder] + httpHandlers + [upgrade, requests])
     }
 
-    private func makeUpgrader(sessionID: UInt64, principal: NIOLoopBoundBox<Principal>) -> NIOWebSocketServerUpgrader {
+    private func makeUpgrader(sessionID: UInt64, credential: ConnectionCredential) -> NIOWebSocketServerUpgrader {
         let configuration = self.configuration
         let security = self.security
         let sessionFactory = self.sessionFactory
@@ -207,7 +214,7 @@ public final class RoostServer: Sendable {
                     guard case .accept(let subprotocol, _) = WebSocketHandshake.evaluate(head) else { return }
                     let handler = WebSocketConnectionHandler(
                         configuration: configuration, subprotocol: subprotocol, sessionID: sessionID,
-                        sessionFactory: sessionFactory, metrics: metrics, principal: principal.value, security: security)
+                        sessionFactory: sessionFactory, metrics: metrics, credential: credential, security: security)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

@@ -8,7 +8,8 @@ import NIOWebSocket
 /// Names (Prometheus): `roost_connections_open`, `roost_connections_total`, `roost_connections_refused_total`,
 /// `roost_websocket_sessions_open`, `roost_websocket_frames_received_total`, `roost_websocket_frames_sent_total`,
 /// `roost_websocket_bytes_received_total`, `roost_websocket_bytes_sent_total`,
-/// `roost_websocket_closes_total{code="..."}` (`none` when TCP ended without a close frame).
+/// `roost_websocket_closes_total{code="..."}` (`none` when TCP ended without a close frame),
+/// `roost_security_refusals_total{reason="..."}` (``refusalReasons``). The configured limits are ``LimitGauges``.
 final class TransportMetrics: Sendable {
     private let factory: any MetricsFactory
     private let connectionsOpen: Meter
@@ -33,7 +34,11 @@ final class TransportMetrics: Sendable {
         self.bytesReceived = Counter(label: "roost_websocket_bytes_received_total", factory: factory)
         self.bytesSent = Counter(label: "roost_websocket_bytes_sent_total", factory: factory)
         self.closes = NIOLockedValueBox([:])
-        self.refusals = NIOLockedValueBox([:])
+        var refusals: [String: Counter] = [:]
+        for reason in Self.refusalReasons {
+            refusals[reason] = Counter(label: "roost_security_refusals_total", dimensions: [("reason", reason)], factory: factory)
+        }
+        self.refusals = NIOLockedValueBox(refusals)
     }
 
     func connectionOpened() {
@@ -45,12 +50,30 @@ final class TransportMetrics: Sendable {
         self.connectionsOpen.decrement()
     }
 
-    func connectionRefused() {
+    /// Counts a connection refused at accept: `atLimit` when `maxConnections` were open (also counted as the
+    /// refusal reason `max_connections`), false when the server was shutting down.
+    func connectionRefused(atLimit: Bool) {
         self.connectionsRefused.increment()
+        if atLimit { self.securityRefusal("max_connections") }
     }
 
-    /// Counts a request or connection refused for security: `reason` is `origin`, `unauthorized`, `forbidden`,
-    /// `principal_connections`, `token_expired` (a session closed because its token expired) or `rate_limited`.
+    /// The reasons of `roost_security_refusals_total`, exported from the start (at 0) so that dashboards and alerts
+    /// see every series before the first refusal:
+    /// - `origin`: a WebSocket upgrade from a foreign `Origin` (403);
+    /// - `unauthorized`: a token not accepted, at the upgrade, on an admin route or in an `auth` frame (401);
+    /// - `unauthenticated`: a request frame sent before the connection authenticated;
+    /// - `auth_timeout`: a connection closed for not authenticating in time (1008);
+    /// - `token_expired`: a connection closed because its credential expired (1008);
+    /// - `forbidden`: a publish, subscribe or admin call outside the principal's permissions;
+    /// - `rate_limited`: a publish beyond the connection's rate;
+    /// - `principal_connections`: a connection beyond the per-token limit (429, or an `auth` frame refused);
+    /// - `max_connections`: a connection beyond the server's `maxConnections` (503).
+    static let refusalReasons = [
+        "origin", "unauthorized", "unauthenticated", "auth_timeout", "token_expired", "forbidden", "rate_limited",
+        "principal_connections", "max_connections",
+    ]
+
+    /// Counts a request or connection refused for security or a limit; `reason` is one of ``refusalReasons``.
     func securityRefusal(_ reason: String) {
         let counter = self.refusals.withLockedValue { counters in
             if let counter = counters[reason] { return counter }

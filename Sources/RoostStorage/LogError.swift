@@ -49,12 +49,16 @@ public struct LogError: Error, Hashable, CustomStringConvertible {
     public let earliestOffset: Int64?
     /// For `io`: the errno of the failed call.
     public let errno: Int32?
+    /// For `corrupt` from a read: the offsets held by the damaged stretch the read reached. Reading resumes
+    /// at `upperBound` (intact data after the damage); the offsets inside are gone.
+    public let damagedOffsets: Range<Int64>?
 
-    public init(code: Code, message: String, earliestOffset: Int64? = nil, errno: Int32? = nil) {
+    public init(code: Code, message: String, earliestOffset: Int64? = nil, errno: Int32? = nil, damagedOffsets: Range<Int64>? = nil) {
         self.code = code
         self.message = message
         self.earliestOffset = earliestOffset
         self.errno = errno
+        self.damagedOffsets = damagedOffsets
     }
 
     public var description: String { "\(code): \(message)" }

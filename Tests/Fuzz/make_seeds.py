@@ -99,6 +99,23 @@ def main():
     write("FuzzWebSocketFrames", "ping-close", b"\x03" + ws_frame(9, b"hi") + ws_frame(10, b"") + ws_frame(8, struct.pack(">H", 1000) + b"bye"))
     write("FuzzWebSocketFrames", "binary-16bit", b"\x00" + ws_frame(2, bytes(range(256)) * 2))
     write("FuzzWebSocketFrames", "utf8-split", b"\x00" + ws_frame(1, "é".encode()[:1], fin=False) + ws_frame(0, "é".encode()[1:]))
+
+    # Handshake seeds: two cut bytes (where the input is split into reads), then what a client sends.
+    def upgrade(path="/v1/ws", key="dGhlIHNhbXBsZSBub25jZQ==", version="13", extra=""):
+        head = "GET %s HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" % path
+        if key is not None:
+            head += "Sec-WebSocket-Key: %s\r\n" % key
+        return (head + "Sec-WebSocket-Version: %s\r\n%s\r\n" % (version, extra)).encode()
+    write("FuzzHandshake", "upgrade-json", b"\x10\x80" + upgrade() + ws_frame(1, frames[0].encode()) + ws_frame(8, struct.pack(">H", 1000)))
+    write("FuzzHandshake", "upgrade-binary", b"\x00\x00" + upgrade(extra="Sec-WebSocket-Protocol: roost.v1.binary, roost.v1.json\r\n") + ws_frame(2, b"\x01\x02"))
+    write("FuzzHandshake", "upgrade-unknown-protocol", b"\x05\x40" + upgrade(extra="Sec-WebSocket-Protocol: chat\r\n"))
+    write("FuzzHandshake", "bad-version", b"\x00\x00" + upgrade(version="8"))
+    write("FuzzHandshake", "missing-key", b"\x00\x00" + upgrade(key=None))
+    write("FuzzHandshake", "wrong-path", b"\x03\x03" + upgrade(path="/nope"))
+    write("FuzzHandshake", "healthz-pipelined", b"\x20\x60" + b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /readyz HTTP/1.1\r\nHost: a\r\n\r\nGET /metrics HTTP/1.0\r\n\r\n")
+    write("FuzzHandshake", "post-body", b"\x00\x00" + b"POST /v1/ws HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+    write("FuzzHandshake", "chunked", b"\x09\x09" + b"POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    write("FuzzHandshake", "upgrade-then-http", b"\x00\x00" + upgrade() + b"GET / HTTP/1.1\r\n\r\n")
     return 0
 
 

@@ -11,6 +11,7 @@ import Testing
         let labelled = metrics.instruments.keys.filter { $0.hasPrefix("roost_broker_") }
         #expect(Set(labelled) == [
             "roost_broker_redeliveries_total{consumer=~ephemeral}", "roost_broker_dead_letters_total{consumer=~ephemeral}",
+            "roost_broker_damaged_offsets_skipped_total{}",
         ])
         for subscription in subscriptions { subscription.close() }
         #expect(metrics.instruments.keys.filter { $0.contains("consumer=~") && !$0.contains("~ephemeral") }.isEmpty)

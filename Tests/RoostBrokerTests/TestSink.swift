@@ -17,6 +17,8 @@ final class TestSink: DeliverySink {
         var count = 0
         var caughtUp: [(topic: String, offset: Int64)] = []
         var closed: SubscriptionCloseReason?
+        /// `skippedDamaged` notices, in arrival order.
+        var skipped: [(topic: String, offsets: Range<Int64>)] = []
     }
 
     private struct State: Sendable {
@@ -77,6 +79,10 @@ final class TestSink: DeliverySink {
 
     func subscriptionClosed(reason: SubscriptionCloseReason) {
         update { $0.closed = reason }
+    }
+
+    func skippedDamaged(topic: String, offsets: Range<Int64>) {
+        update { $0.skipped.append((topic, offsets)) }
     }
 
     var snapshot: Snapshot { state.withLockedValue { $0.snapshot } }

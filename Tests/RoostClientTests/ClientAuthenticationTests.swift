@@ -8,8 +8,8 @@ import RoostServer
 import RoostTesting
 import Testing
 
-/// The client's token against a broker with authentication on: sent at the handshake, renewed by
-/// `authenticate(token:)`, and the broker's `forbidden` / `unauthorized` surfacing as errors with their codes.
+/// The client's token against a broker with authentication on: sent at the handshake (or, without one, by a first
+/// `authenticate(token:)`), renewed by `authenticate(token:)`, and the broker's `forbidden` / `unauthorized` surfacing as errors with their codes.
 @Suite struct ClientAuthenticationTests {
     @Test func tokenAtTheHandshakeThenRenewedWithAnAuthFrame() async throws {
         let directory = try TemporaryDirectory(prefix: "roost-client-auth")
@@ -19,6 +19,7 @@ import Testing
         configuration.server.shutdownTimeout = .seconds(2)
         var security = SecurityConfiguration()
         security.authentication = .on
+        security.authTimeoutMilliseconds = 600_000
         func permissions(_ json: String) throws -> Permissions {
             try JSONDecoder().decode(Permissions.self, from: Data(json.utf8))
         }
@@ -36,12 +37,22 @@ import Testing
         var clientConfiguration = RoostClientConfiguration()
         clientConfiguration.reconnect = false
         let anonymous = RoostClient(url: "ws://127.0.0.1:\(port)/v1/ws", configuration: clientConfiguration)
-        await #expect(throws: RoostClientError.self, "no token: the handshake is refused") { try await anonymous.connect() }
+        // No token: the connection opens unauthenticated and may do nothing but authenticate.
+        try await anonymous.connect()
+        do {
+            _ = try await anonymous.publish(topic: "payments.settled", data: ByteBuffer(string: "0"))
+            Issue.record("an unauthenticated publish was accepted")
+        } catch let error as RoostClientError {
+            #expect(error.serverCode == .unauthorized)
+        }
+        try await anonymous.authenticate(token: "payments-token")
+        #expect(try await anonymous.publish(topic: "payments.settled", data: ByteBuffer(string: "0")).offset == 0)
+        await anonymous.close()
 
         clientConfiguration.token = "payments-token"
         let client = RoostClient(url: "ws://127.0.0.1:\(port)/v1/ws", configuration: clientConfiguration)
         try await client.connect()
-        #expect(try await client.publish(topic: "payments.settled", data: ByteBuffer(string: "1")).offset == 0)
+        #expect(try await client.publish(topic: "payments.settled", data: ByteBuffer(string: "1")).offset == 1)
         do {
             _ = try await client.publish(topic: "orders.created", data: ByteBuffer(string: "1"))
             Issue.record("publish outside the grant was accepted")

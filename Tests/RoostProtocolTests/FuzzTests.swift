@@ -1,22 +1,12 @@
 import NIOCore
 import RoostProtocol
+import RoostTesting
 import Testing
 
 /// Random bytes and random mutations of valid frames: every input decodes or throws a `ProtocolError`;
 /// nothing traps. A seeded generator keeps failures reproducible.
 @Suite("Fuzz: decoders never trap")
 struct FuzzTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let interesting: [UInt8] = Array("{}[]\",:\\u0123456789-+.eEtrufalsn \t\n".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
 
     static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {

@@ -75,25 +75,53 @@ struct WriteFaultTests {
     }
 
     @Test(arguments: [EIO, ENOSPC])
-    func failedSyncFencesTheLogUntilReopenedAndLosesNothingConfirmed(code: Int32) async throws {
+    func failedSyncCutsTheUnsyncedBytesAndPublishingResumes(code: Int32) async throws {
         try await withFaultyStore(fsync: .always) { dir, disk, store, log in
             for i in 0..<5 { _ = try await log.append([record("m\(i)")]) }
+            let segment = Surgery.segment(dir, "t", base: 0)
+            let durableSize = Surgery.size(segment)
             disk.failSyncs(code)
-            let error = await #expect(throws: LogError.self) { try await log.append([record("unsynced")]) }
-            #expect(error?.errno == code)
-            // Even with the disk healthy again, this log instance refuses appends: a sync that failed once
-            // may have dropped pages that a retried sync would not report.
-            disk.failSyncs(0)
-            let fenced = await #expect(throws: LogError.self) { try await log.append([record("after")]) }
-            #expect(fenced?.code == .io)
+            for i in 0..<3 {
+                let error = await #expect(throws: LogError.self) { try await log.append([record("unsynced\(i)")]) }
+                #expect(error?.code == .io)
+                #expect(error?.errno == code)
+                // The bytes whose fdatasync failed are cut, not kept for a retried sync.
+                #expect(Surgery.size(segment) == durableSize)
+            }
+            #expect(log.endOffset == 5)
             #expect(try values(log) == (0..<5).map { "m\($0)" })
-            try? store.close()
+            // The disk heals: the next append goes on at the next dense offset, without a restart.
+            disk.failSyncs(0)
+            #expect(try await log.append([record("m5")]).baseOffset == 5)
+            #expect(try await log.append([record("m6"), record("m7")]).baseOffset == 6)
+            #expect(try values(log) == (0..<8).map { "m\($0)" })
+            try store.close()
             Surgery.remove(dir.appending(LogFileNames.cleanShutdownMarker))
             let reopened = try DiskLogStore(directory: dir.path)
-            let again = try #require(reopened.log(named: "t"))
-            #expect(try values(again) == (0..<5).map { "m\($0)" })
-            #expect(try await again.append([record("m5")]).baseOffset == 5)
+            #expect(reopened.recoveryReport.bytesTruncated == 0)
+            #expect(reopened.recoveryReport.damaged.isEmpty)
+            #expect(try values(#require(reopened.log(named: "t"))) == (0..<8).map { "m\($0)" })
             try reopened.close()
+        }
+    }
+
+    @Test func concurrentAppendsDuringASyncFaultFailAndOffsetsStayDenseAfter() async throws {
+        try await withFaultyStore(fsync: .always) { _, disk, store, log in
+            _ = try await log.append([record("before")])
+            disk.failSyncs(EIO)
+            let failed = await withTaskGroup(of: Bool.self) { group in
+                for i in 0..<40 { group.addTask { (try? await log.append([record("x\(i)")])) == nil } }
+                return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(failed == 40)
+            disk.failSyncs(0)
+            let offsets = await withTaskGroup(of: Int64?.self) { group in
+                for i in 0..<40 { group.addTask { try? await log.append([record("y\(i)")]).baseOffset } }
+                return await group.reduce(into: [Int64?]()) { $0.append($1) }
+            }
+            #expect(offsets.compactMap { $0 }.sorted() == Array(1...40))
+            #expect(try values(log).count == 41)
+            try store.close()
         }
     }
 

@@ -89,6 +89,19 @@ struct AuthenticatorTests {
         await #expect(throws: AuthenticationError.unknownToken) { try await authenticator.authenticate("a.b.c") }
     }
 
+    @Test func everythingButAJWTIsDecidedWithoutWaiting() async throws {
+        let authenticator = try await self.authenticator { configuration in
+            configuration.tokens = [StaticToken(name: "a", secret: "a-token", permissions: .unrestricted)]
+            configuration.jwt = JWTConfiguration(keys: [.hs256(secret: Self.secret)])
+        }
+        #expect(try authenticator.immediateVerdict(for: "a-token")?.get().identity == "token:a")
+        #expect(authenticator.immediateVerdict(for: nil).map { if case .failure(.missingToken) = $0 { true } else { false } } == true)
+        #expect(authenticator.immediateVerdict(for: "nope").map { if case .failure(.unknownToken) = $0 { true } else { false } } == true)
+        #expect(authenticator.immediateVerdict(for: "x.y.z") == nil, "JWT-shaped: verified asynchronously")
+        let disabled = try await Authenticator.make(configuration: SecurityConfiguration(), enabled: false)
+        #expect(try disabled.immediateVerdict(for: "x.y.z")?.get() == .anonymous)
+    }
+
     @Test func hashOfTheConfigurationFile() throws {
         // printf %s 'hello' | sha256sum
         let token = try #require(StaticToken(

@@ -28,7 +28,8 @@ struct SecurityConfigurationTests {
               "allowed_origins": ["https://app.example.com"],
               "publish_rate": 500,
               "publish_burst": 50,
-              "max_connections_per_principal": 3
+              "max_connections_per_principal": 3,
+              "auth_timeout_ms": 2500
             }
             """
         try json.write(toFile: directory.path + "/security.json", atomically: true, encoding: .utf8)
@@ -44,6 +45,7 @@ struct SecurityConfigurationTests {
         #expect(configuration.publishRatePerSecond == 500)
         #expect(configuration.publishBurst == 50)
         #expect(configuration.maxConnectionsPerPrincipal == 3)
+        #expect(configuration.authTimeoutMilliseconds == 2500)
         let authenticator = try await Authenticator.make(configuration: configuration, enabled: true)
         #expect(try await authenticator.authenticate("hello").identity == "token:billing")
     }

@@ -29,17 +29,25 @@ import Testing
         return try await ServerSecurity.make(configuration, host: "127.0.0.1") { Self.nowSeconds * 1000 }
     }
 
-    static func jwt(expiresIn seconds: Int64) async throws -> String {
+    /// An echo server with `security`; connections do not time out between a test's steps on a loaded machine.
+    static func server(router: HTTPRouter = HTTPRouter(), security: ServerSecurity) async throws -> ServerHarness {
+        try await ServerHarness.start(router: router, security: security) { $0.handshakeTimeout = .seconds(600) }
+    }
+
+    /// An HS256 JWT for subject `svc`, valid until `seconds` after ``nowSeconds``, granting `permissions` (none
+    /// when nil: the `roost` claim is left out).
+    static func jwt(expiresIn seconds: Int64, permissions: Permissions? = nil) async throws -> String {
         struct Claims: JWTPayload {
             var sub: SubjectClaim
             var exp: ExpirationClaim
             var aud: AudienceClaim
+            var roost: Permissions?
             func verify(using algorithm: some JWTAlgorithm) async throws {}
         }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: Self.secret), digestAlgorithm: .sha256)
         let expiry = Date(timeIntervalSince1970: TimeInterval(Self.nowSeconds + seconds))
-        return try await keys.sign(Claims(sub: "svc", exp: ExpirationClaim(value: expiry), aud: "roost"))
+        return try await keys.sign(Claims(sub: "svc", exp: ExpirationClaim(value: expiry), aud: "roost", roost: permissions))
     }
 
     private func upgrade(_ port: Int, path: String = "/v1/ws", headers: [String] = []) async throws -> (RawClient, String, String) {
@@ -61,21 +69,36 @@ import Testing
         return try #require(response)
     }
 
-    @Test func unauthenticatedUpgradeIsRefused() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+    @Test func upgradeWithAWrongTokenIsRefused() async throws {
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
-        let (_, head, body) = try await self.upgrade(harness.port)
-        #expect(head.hasPrefix("HTTP/1.1 401"))
-        #expect(head.lowercased().contains("www-authenticate: bearer"))
-        #expect(body.contains("\"unauthorized\""))
-        let (_, wrong, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer nope"])
-        #expect(wrong.hasPrefix("HTTP/1.1 401"))
+        for (path, headers) in [
+            ("/v1/ws", ["Authorization: Bearer nope"]), ("/v1/ws?token=nope", []), ("/v1/ws", ["Authorization: Basic YTpi"]),
+        ] {
+            let (_, head, body) = try await self.upgrade(harness.port, path: path, headers: headers)
+            #expect(head.hasPrefix("HTTP/1.1 401"), "\(path) \(headers)")
+            #expect(head.lowercased().contains("www-authenticate: bearer"))
+            #expect(body.contains("\"unauthorized\""))
+        }
         #expect(harness.sessions.withLockedValue { $0.isEmpty })
     }
 
+    @Test func upgradeWithoutATokenWaitsUnauthenticatedThenTimesOut() async throws {
+        var harness = try await Self.server(security: try await Self.security { $0.authTimeoutMilliseconds = 100 })
+        let server = harness.server
+        defer { Task { await server.shutdown() } }
+        let (client, head, _) = try await self.upgrade(harness.port)
+        #expect(head.hasPrefix("HTTP/1.1 101"))
+        #expect(await harness.waitFor(.opened("roost.v1.json")))
+        let principal = try #require(harness.sessions.withLockedValue { $0.first?.principal })
+        #expect(!principal.isAuthenticated)
+        #expect(principal.identity == "unauthenticated")
+        #expect(await client.readCloseCode() == .some(1008))
+    }
+
     @Test func tokenInHeaderOrQueryParameter() async throws {
-        var harness = try await ServerHarness.start(security: try await Self.security())
+        var harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (header, headerHead, _) = try await self.upgrade(harness.port, headers: ["Authorization: Bearer reader-token"])
@@ -95,7 +118,7 @@ import Testing
     }
 
     @Test func expiredAndNotYetValidJWTsAreRefusedAtTheUpgrade() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let expired = try await Self.jwt(expiresIn: -10)
@@ -109,7 +132,7 @@ import Testing
     }
 
     @Test func connectionWhoseTokenExpiresIsToldAndClosedWith1008() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security())
+        let harness = try await Self.server(security: try await Self.security())
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let token = try await Self.jwt(expiresIn: 1)
@@ -123,7 +146,7 @@ import Testing
 
     @Test func foreignOriginIsRefused() async throws {
         let security = try await Self.security { $0.allowedOrigins = ["https://app.example.com"] }
-        let harness = try await ServerHarness.start(security: security)
+        let harness = try await Self.server(security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let token = "Authorization: Bearer admin-token"
@@ -140,7 +163,7 @@ import Testing
         configuration.allowedOrigins = ["https://app.example.com"]
         let security = try await ServerSecurity.make(configuration, host: "127.0.0.1")
         #expect(!security.authenticator.isEnabled)
-        let harness = try await ServerHarness.start(security: security)
+        let harness = try await Self.server(security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let (_, foreign, _) = try await self.upgrade(harness.port, headers: ["Origin: https://evil.example"])
@@ -151,7 +174,7 @@ import Testing
     }
 
     @Test func connectionLimitPerTokenRefusesTheNextWith429() async throws {
-        let harness = try await ServerHarness.start(security: try await Self.security { $0.maxConnectionsPerPrincipal = 2 })
+        let harness = try await Self.server(security: try await Self.security { $0.maxConnectionsPerPrincipal = 2 })
         let server = harness.server
         defer { Task { await server.shutdown() } }
         let header = ["Authorization: Bearer reader-token"]
@@ -174,7 +197,7 @@ import Testing
             configuration.tokens.append(StaticToken(
                 name: "orders-admin", secret: "orders-admin-token", permissions: try Self.permissions(#"{"admin":["orders.>"]}"#)))
         }
-        let harness = try await ServerHarness.start(router: router, security: security)
+        let harness = try await Self.server(router: router, security: security)
         let server = harness.server
         defer { Task { await server.shutdown() } }
         #expect(try await self.get(harness.port, "/healthz").head.hasPrefix("HTTP/1.1 200"))

@@ -3,13 +3,14 @@ import NIOCore
 import NIOEmbedded
 import NIOWebSocket
 import Prometheus
+import RoostSecurity
 import Testing
 
 @testable import RoostServer
 
 /// The connection handler's timers on an embedded event loop, whose clock the test advances: no sockets, no waits.
 @Suite struct WebSocketConnectionHandlerTests {
-    private final class Silent: WebSocketSessionHandler {
+    final class Silent: WebSocketSessionHandler {
         let closedCode: NIOLockedValueBox<UInt16?>
         init(closedCode: NIOLockedValueBox<UInt16?>) { self.closedCode = closedCode }
         func received(message: ByteBuffer, isText: Bool, session: WebSocketSession) {}
@@ -28,13 +29,17 @@ import Testing
         func flush(context: ChannelHandlerContext) {}
     }
 
-    private struct Fixture {
+    struct Fixture {
         let loop = EmbeddedEventLoop()
         let channel: EmbeddedChannel
         let session: WebSocketSession
         let closedCode = NIOLockedValueBox<UInt16?>(nil)
 
-        init(_ configuration: ServerConfiguration, stalledPeer: Bool = false) throws {
+        init(
+            _ configuration: ServerConfiguration, stalledPeer: Bool = false,
+            credential: ConnectionCredential = ConnectionCredential(limiter: ConnectionLimiter(limit: 0)),
+            security: ServerSecurity = .disabled
+        ) throws {
             self.channel = EmbeddedChannel(loop: self.loop)
             if stalledPeer { try self.channel.pipeline.syncOperations.addHandler(StalledWrites()) }
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 9)).wait()
@@ -46,7 +51,8 @@ import Testing
                     captured.withLockedValue { $0 = session }
                     return Silent(closedCode: closedCode)
                 },
-                metrics: TransportMetrics(factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())))
+                metrics: TransportMetrics(factory: PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())),
+                credential: credential, security: security)
             try self.channel.pipeline.syncOperations.addHandler(handler)
             self.session = try #require(captured.withLockedValue { $0 })
         }

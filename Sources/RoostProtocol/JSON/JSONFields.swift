@@ -7,16 +7,32 @@ import NIOCore
 /// JavaScript's `JSON.parse`. Members this version does not know are ignored.
 struct JSONFields {
     let scanner: JSONScanner
-    let members: [JSONScanner.Member]
+    let members: ArraySlice<JSONScanner.Member>
     /// The frame, for slicing `data` out of it without copying.
     let frame: ByteBuffer
-    /// Prefix for field names in errors, e.g. `"messages[3]."`.
-    let path: String
+    /// Where these fields are, for field names in errors.
+    let path: FieldPath
 
     typealias Value = JSONScanner.Value
 
+    /// Where an object lies in the frame: the top level, a member (`from`) or an array element (`messages[3]`).
+    /// Field names in errors are made from it only when an error is thrown, not for every batch element.
+    struct FieldPath {
+        var parent: StaticString
+        var index: Int?
+
+        static let top = FieldPath(parent: "")
+
+        /// The field's name as errors show it, e.g. `messages[3].data`.
+        func name(_ field: StaticString) -> String {
+            if parent.utf8CodeUnitCount == 0 { return field.description }
+            if let index { return "\(parent)[\(index)].\(field)" }
+            return "\(parent).\(field)"
+        }
+    }
+
     func name(_ field: StaticString) -> String {
-        path + field.description
+        path.name(field)
     }
 
     /// The value of `field`, unless absent or `null`.
@@ -33,7 +49,12 @@ struct JSONFields {
     }
 
     func string(_ field: StaticString) throws(ProtocolError) -> String? {
-        guard let value = find(field) else { return nil }
+        try string(field, find(field))
+    }
+
+    /// `string(_:)` with the member already found.
+    func string(_ field: StaticString, _ value: Value?) throws(ProtocolError) -> String? {
+        guard let value else { return nil }
         guard value.kind == .string else { throw .invalid(name(field), "must be a string") }
         return scanner.decodeString(value)
     }
@@ -115,8 +136,13 @@ struct JSONFields {
 
     /// Bytes given either as a UTF-8 string in `field` or as base64 in `b64Field`; both present is an error.
     func bytes(_ field: StaticString, orBase64 b64Field: StaticString) throws(ProtocolError) -> ByteBuffer? {
-        let plain = find(field)
-        let encoded = find(b64Field)
+        try bytes(field, find(field), orBase64: b64Field, find(b64Field))
+    }
+
+    /// `bytes(_:orBase64:)` with both members already found.
+    func bytes(
+        _ field: StaticString, _ plain: Value?, orBase64 b64Field: StaticString, _ encoded: Value?
+    ) throws(ProtocolError) -> ByteBuffer? {
         if plain != nil, encoded != nil {
             throw ProtocolError(code: .invalidField, field: name(field),
                                 message: "give only one of '\(name(field))' and '\(name(b64Field))'")
@@ -145,8 +171,11 @@ struct JSONFields {
 
     /// The payload: `data` (its JSON text, sliced from the frame) or `data_b64`; exactly one is required.
     func payload() throws(ProtocolError) -> ByteBuffer {
-        let data = findIncludingNull("data")
-        let encoded = find("data_b64")
+        try payload(data: findIncludingNull("data"), base64: find("data_b64"))
+    }
+
+    /// `payload()` with `data` (`null` included) and `data_b64` already found.
+    func payload(data: Value?, base64 encoded: Value?) throws(ProtocolError) -> ByteBuffer {
         switch (data, encoded) {
         case (.some(let data), nil):
             guard let slice = frame.getSlice(at: frame.readerIndex + data.start, length: data.end - data.start) else {
@@ -166,7 +195,12 @@ struct JSONFields {
 
     /// `headers`: an object of string values, in order.
     func headers() throws(ProtocolError) -> [Header] {
-        guard let value = find("headers") else { return [] }
+        try headers(find("headers"))
+    }
+
+    /// `headers()` with the member already found.
+    func headers(_ value: Value?) throws(ProtocolError) -> [Header] {
+        guard let value else { return [] }
         guard value.kind == .object else { throw .invalid(name("headers"), "must be an object of strings") }
         var headers: [Header] = []
         for member in scanner.members(of: value) {
@@ -179,7 +213,13 @@ struct JSONFields {
     }
 
     /// The object in `field`, as fields of its own.
-    func object(_ value: Value, path: String) -> JSONFields {
-        JSONFields(scanner: scanner, members: scanner.members(of: value), frame: frame, path: path)
+    func object(_ value: Value, path: FieldPath) -> JSONFields {
+        JSONFields(scanner: scanner, members: scanner.members(of: value)[...], frame: frame, path: path)
+    }
+
+    /// Element `index` of the array `elements` was walked from, as fields of its own (`messages[index]`).
+    func element(_ index: Int, of elements: ObjectElements, in parent: StaticString) -> JSONFields {
+        JSONFields(scanner: scanner, members: elements.members(of: index), frame: frame,
+                   path: FieldPath(parent: parent, index: index))
     }
 }

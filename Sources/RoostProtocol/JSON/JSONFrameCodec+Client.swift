@@ -34,21 +34,23 @@ extension JSONFrameCodec {
     }
 
     private func publishEntry(_ fields: JSONFields) throws(ProtocolError) -> PublishEntry {
-        PublishEntry(
-            key: try fields.bytes("key", orBase64: "key_b64"), headers: try fields.headers(),
-            dedupID: try fields.string("dedup_id"), payload: try fields.payload())
+        // One pass over the members finds all six fields (a search per field was a third of batch decoding).
+        let m = PublishEntryMembers(fields)
+        return PublishEntry(
+            key: try fields.bytes("key", m.key, orBase64: "key_b64", m.keyBase64), headers: try fields.headers(m.headers),
+            dedupID: try fields.string("dedup_id", m.dedupID), payload: try fields.payload(data: m.data, base64: m.dataBase64))
     }
 
     private func publishBatch(_ fields: JSONFields) throws(ProtocolError) -> PublishBatchFrame {
         guard let list = fields.find("messages") else { throw .missing("messages") }
         guard list.kind == .array else { throw .invalid("messages", "must be an array of messages") }
-        let elements = fields.scanner.elements(of: list)
-        guard !elements.isEmpty else { throw .invalid("messages", "must not be empty") }
+        let walked = fields.scanner.objectElements(of: list)
+        guard !walked.elements.isEmpty else { throw .invalid("messages", "must not be empty") }
         var messages: [PublishEntry] = []
-        messages.reserveCapacity(elements.count)
-        for (index, element) in elements.enumerated() {
+        messages.reserveCapacity(walked.elements.count)
+        for (index, element) in walked.elements.enumerated() {
             guard element.kind == .object else { throw .invalid("messages[\(index)]", "must be an object") }
-            messages.append(try publishEntry(fields.object(element, path: "messages[\(index)].")))
+            messages.append(try publishEntry(fields.element(index, of: walked, in: "messages")))
         }
         return PublishBatchFrame(id: try fields.requestID(), topic: try fields.requiredString("topic"), messages: messages)
     }
@@ -78,7 +80,7 @@ extension JSONFrameCodec {
             default: throw .invalid("from", expectation)
             }
         case .object:
-            let inner = fields.object(value, path: "from.")
+            let inner = fields.object(value, path: .init(parent: "from"))
             if let offset = try inner.offset("offset") { return .offset(offset) }
             if let time = try inner.integer("time", in: Int64.min...Int64.max) { return .time(time) }
             throw .invalid("from", expectation)

@@ -119,10 +119,12 @@ extension JSONFrameCodec {
             case .messages?:
                 guard let list = fields.find("messages") else { throw .missing("messages") }
                 guard list.kind == .array else { throw .invalid("messages", "must be an array of messages") }
+                let walked = fields.scanner.objectElements(of: list)
                 var messages: [DeliveredMessage] = []
-                for (index, element) in fields.scanner.elements(of: list).enumerated() {
+                messages.reserveCapacity(walked.elements.count)
+                for (index, element) in walked.elements.enumerated() {
                     guard element.kind == .object else { throw .invalid("messages[\(index)]", "must be an object") }
-                    messages.append(try deliveredMessage(fields.object(element, path: "messages[\(index)].")))
+                    messages.append(try deliveredMessage(fields.element(index, of: walked, in: "messages")))
                 }
                 return .messages(MessagesFrame(sub: try fields.requiredString("sub"), messages: messages))
             case .caughtUp?:

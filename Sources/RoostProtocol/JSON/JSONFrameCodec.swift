@@ -35,7 +35,7 @@ public struct JSONFrameCodec: FrameCodec {
             } catch {
                 return .failure(error.protocolError)
             }
-            let fields = JSONFields(scanner: scanner, members: members, frame: buffer, path: "")
+            let fields = JSONFields(scanner: scanner, members: members[...], frame: buffer, path: .top)
             // The id is read first so that every later error can be matched to its request.
             let id = try? fields.requestID()
             do throws(ProtocolError) {

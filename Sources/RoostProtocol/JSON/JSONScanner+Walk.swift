@@ -19,14 +19,36 @@ extension JSONScanner {
         }
     }
 
-    /// The elements of an already validated array, in order.
-    func elements(of array: Value) -> [Value] {
+    /// The elements of an already validated array and, for those that are objects, their members, in one walk
+    /// (a `publish_batch` is an array of small objects: walking the elements and then each element again would
+    /// pass over every payload twice, and allocate a member array per element).
+    func objectElements(of array: Value) -> ObjectElements {
         var walker = JSONScanner(bytes: bytes, index: array.start + 1, maxDepth: maxDepth)
-        var elements: [Value] = []
+        var result = ObjectElements()
         while true {
             walker.skipWhitespace()
-            guard walker.index < array.end, walker.bytes[walker.index] != UInt8(ascii: "]") else { return elements }
-            elements.append(walker.skipValidated())
+            guard walker.index < array.end, walker.bytes[walker.index] != UInt8(ascii: "]") else { return result }
+            if walker.bytes[walker.index] == UInt8(ascii: "{") {
+                let start = walker.index
+                walker.index += 1
+                while true {
+                    walker.skipWhitespace()
+                    guard walker.index < array.end, walker.bytes[walker.index] == UInt8(ascii: "\"") else { break }
+                    let key = walker.skipValidated()
+                    walker.skipWhitespace()
+                    walker.index += 1  // ':'
+                    walker.skipWhitespace()
+                    result.members.append(Member(key: key, value: walker.skipValidated()))
+                    walker.skipWhitespace()
+                    guard walker.index < array.end, walker.bytes[walker.index] == UInt8(ascii: ",") else { break }
+                    walker.index += 1
+                }
+                walker.index += 1  // '}'
+                result.elements.append(Value(kind: .object, start: start, end: walker.index, escaped: false))
+            } else {
+                result.elements.append(walker.skipValidated())
+            }
+            result.memberEnds.append(result.members.count)
             walker.skipWhitespace()
             walker.index += 1  // ',' or ']'
         }
@@ -94,5 +116,20 @@ extension JSONScanner {
             }
         }
         return escaped
+    }
+}
+
+/// The elements of a JSON array with the members of those that are objects (`JSONScanner.objectElements(of:)`).
+struct ObjectElements {
+    /// Every element, in order.
+    var elements: [JSONScanner.Value] = []
+    /// The members of all object elements, element after element.
+    var members: [JSONScanner.Member] = []
+    /// Where each element's members end in `members` (its start is the previous element's end).
+    var memberEnds: [Int] = []
+
+    /// The members of element `index` (none when it is not an object).
+    func members(of index: Int) -> ArraySlice<JSONScanner.Member> {
+        members[(index == 0 ? 0 : memberEnds[index - 1])..<memberEnds[index]]
     }
 }

@@ -66,6 +66,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let offsetOutOfRange = ErrorCode(rawValue: "offset_out_of_range")
     /// The log cannot store or read right now (disk full, I/O error); retry later.
     public static let storageUnavailable = ErrorCode(rawValue: "storage_unavailable")
+    /// Messages a subscription would have received are damaged on disk and were skipped (sent without `id`;
+    /// the subscription goes on). The message names the `sub`, the topic and the offsets.
+    public static let dataLoss = ErrorCode(rawValue: "data_loss")
     /// The connection is not authenticated.
     public static let unauthorized = ErrorCode(rawValue: "unauthorized")
     /// The connection's credential (a JWT) has expired; it is closed with 1008 unless it re-authenticates.
@@ -74,6 +77,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let forbidden = ErrorCode(rawValue: "forbidden")
     /// The client sends faster than allowed; slow down and retry.
     public static let rateLimited = ErrorCode(rawValue: "rate_limited")
+    /// An `auth` frame's token already holds the most connections allowed for one token.
+    public static let tooManyConnections = ErrorCode(rawValue: "too_many_connections")
     /// The server is shutting down and accepts no new work.
     public static let shuttingDown = ErrorCode(rawValue: "shutting_down")
     /// An unexpected server-side failure; the request may or may not have taken effect.
@@ -115,7 +120,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "offset out of range"),
         Info(code: .storageUnavailable, meaning: "The log cannot store or read right now (disk full, I/O error); retry later.",
              defaultMessage: "storage unavailable"),
-        Info(code: .unauthorized, meaning: "The connection is not authenticated.",
+        Info(code: .dataLoss, meaning: "Messages of a subscription are damaged on disk and were skipped; the subscription goes on (no id; the message names sub, topic and offsets).",
+             defaultMessage: "messages damaged on disk were skipped"),
+        Info(code: .unauthorized, meaning: "The token is not accepted, or the connection has not authenticated yet and sent something other than auth.",
              defaultMessage: "unauthorized"),
         Info(code: .tokenExpired, meaning: "The connection's token has expired; the connection is closed with 1008 unless it re-authenticates.",
              defaultMessage: "token expired"),
@@ -123,6 +130,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
              defaultMessage: "forbidden"),
         Info(code: .rateLimited, meaning: "The client sends faster than allowed; slow down and retry.",
              defaultMessage: "rate limited"),
+        Info(code: .tooManyConnections, meaning: "An auth frame's token already holds the most connections allowed for one token; the connection keeps its credential.",
+             defaultMessage: "too many connections for this token"),
         Info(code: .shuttingDown, meaning: "The server is shutting down and accepts no new work.",
              defaultMessage: "server is shutting down"),
         Info(code: .internal, meaning: "An unexpected server-side failure; the request may or may not have taken effect.",

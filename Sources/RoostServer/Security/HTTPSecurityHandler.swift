@@ -5,14 +5,17 @@ import RoostSecurity
 
 /// Guards every HTTP request before it is routed or upgraded:
 /// - a WebSocket handshake from a foreign `Origin` gets 403 `forbidden_origin`;
-/// - with authentication on, a WebSocket handshake needs a token (`Authorization: Bearer` or `?token=`): 401
-///   `unauthorized` (or `token_expired`) without a valid one, 429 `too_many_connections` when its principal already
-///   holds ``SecurityConfiguration/maxConnectionsPerPrincipal`` connections;
+/// - with authentication on, a WebSocket handshake with a token (`Authorization: Bearer` or `?token=`) needs a valid
+///   one: 401 `unauthorized` (or `token_expired`) otherwise; one without any token is accepted as
+///   ``Principal/unauthenticated`` (it must send an `auth` frame within ``SecurityConfiguration/authTimeoutMilliseconds``)
+///   unless that timeout is 0, then it is 401 too; 429 `too_many_connections` when the principal (or the
+///   unauthenticated connections together) already holds ``SecurityConfiguration/maxConnectionsPerPrincipal``;
 /// - with authentication on, `/metrics` and `/v1/admin/...` need an admin token (401 without a valid token, 403
 ///   `forbidden` without the admin permission); `/healthz` and `/readyz` stay open for probes.
 ///
-/// The accepted principal is left in `principal` for the WebSocket session. A JWT is verified asynchronously; while
-/// it is, reading stops and the request's parts wait here (at most one read's worth), then go on in order.
+/// The accepted principal is left in the connection's ``ConnectionCredential`` for the WebSocket session. A static
+/// token is decided at once; a JWT is verified asynchronously, and while it is, reading stops and the request's
+/// parts wait here (at most one read's worth), then go on in order.
 /// Removed with the other HTTP handlers after an upgrade. Lives on the connection's event loop.
 final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -30,31 +33,22 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     private let security: ServerSecurity
-    private let principal: NIOLoopBoundBox<Principal>
+    private let credential: ConnectionCredential
     private let metrics: TransportMetrics
     private var state = State.idle
-    private var heldIdentity: String?
     /// Set once the handler leaves the pipeline: a verdict arriving later must not touch the context.
     private var removed = false
 
-    init(security: ServerSecurity, principal: NIOLoopBoundBox<Principal>, metrics: TransportMetrics) {
+    /// - Parameter credential: where the accepted principal goes; the server releases its slot when the connection
+    ///   closes (after an upgrade the count must live as long as the connection, not this handler).
+    init(security: ServerSecurity, credential: ConnectionCredential, metrics: TransportMetrics) {
         self.security = security
-        self.principal = principal
+        self.credential = credential
         self.metrics = metrics
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.releaseIdentity()
-        context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.removed = true
-        // After an upgrade the count must live as long as the connection, not this handler.
-        guard let identity = self.heldIdentity else { return }
-        self.heldIdentity = nil
-        let limiter = self.security.connectionLimiter
-        context.channel.closeFuture.whenComplete { _ in limiter.release(identity) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -100,9 +94,21 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.fireChannelRead(self.wrapInboundOut(.head(head)))
             return
         }
-        let token = Authenticator.bearerToken(fromAuthorization: head.headers.first(name: "Authorization"))
-            ?? Self.queryToken(head.uri)
+        let authorization = head.headers.first(name: "Authorization")
+        let token = Authenticator.bearerToken(fromAuthorization: authorization) ?? Self.queryToken(head.uri)
+        if case .webSocket = requirement, token == nil, authorization == nil,
+            self.security.configuration.authTimeoutMilliseconds > 0
+        {
+            // No credential at all: the client will authenticate with its first frame (browsers that keep tokens
+            // out of URLs). A credential that is present but wrong is still refused here.
+            self.admit(.unauthenticated, head: head, context: context)
+            return
+        }
         self.state = .checking([.head(head)])
+        if let verdict = authenticator.immediateVerdict(for: token) {
+            self.decided(verdict.mapError { $0 }, requirement: requirement, head: head, context: context)
+            return
+        }
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
         let promise = context.eventLoop.makePromise(of: Principal.self)
         promise.completeWithTask { try await authenticator.authenticate(token) }
@@ -126,22 +132,30 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
             self.state = .rejecting(error, head.version)
         case .success(let principal):
             if case .webSocket = requirement {
-                guard self.security.connectionLimiter.acquire(principal.identity) else {
-                    self.metrics.securityRefusal("principal_connections")
-                    self.state = .rejecting(
-                        HTTPRouteError(
-                            status: .tooManyRequests, code: "too_many_connections",
-                            message: "this token already holds the most connections allowed"),
-                        head.version)
-                    self.replay(parts, context: context)
-                    return
-                }
-                self.heldIdentity = principal.identity
-                self.principal.value = principal
+                self.admit(principal, head: head, context: nil)
+            } else {
+                self.state = .passing
             }
-            self.state = .passing
         }
         self.replay(parts, context: context)
+    }
+
+    /// Lets a WebSocket upgrade through as `principal` when its identity has a connection slot left, or refuses it
+    /// with 429. With a `context`, the request head is passed on (or held for the refusal) at once; without, the
+    /// caller replays the held parts.
+    private func admit(_ principal: Principal, head: HTTPRequestHead, context: ChannelHandlerContext?) {
+        if self.credential.replace(with: principal) {
+            self.state = .passing
+        } else {
+            self.metrics.securityRefusal("principal_connections")
+            let message = principal.isAuthenticated
+                ? "this token already holds the most connections allowed"
+                : "too many connections are waiting to authenticate"
+            self.state = .rejecting(
+                HTTPRouteError(status: .tooManyRequests, code: "too_many_connections", message: message), head.version)
+        }
+        guard let context, case .passing = self.state else { return }
+        context.fireChannelRead(self.wrapInboundOut(.head(head)))
     }
 
     /// Feeds the held parts through `channelRead` again, now that the state says what to do with them.
@@ -162,12 +176,6 @@ final class HTTPSecurityHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private func reject(_ error: HTTPRouteError, _ head: HTTPRequestHead, _ context: ChannelHandlerContext) {
         self.state = .rejecting(error, head.version)
-    }
-
-    private func releaseIdentity() {
-        guard let identity = self.heldIdentity else { return }
-        self.heldIdentity = nil
-        self.security.connectionLimiter.release(identity)
     }
 
     private static func verdict(_ result: Result<Principal, any Error>, requirement: Requirement) -> Result<Principal, HTTPRouteError> {

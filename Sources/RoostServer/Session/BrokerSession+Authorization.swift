@@ -1,4 +1,5 @@
 import NIOCore
+import RoostBroker
 import RoostProtocol
 import RoostSecurity
 
@@ -49,14 +50,44 @@ extension BrokerSession {
 }
 
 extension BrokerSession {
-    /// Re-authenticates the connection with the token of an `auth` frame: on success the new credential's
-    /// permissions apply to every later request and its expiry replaces the old one (a JWT about to expire is
-    /// renewed without reconnecting); on failure the connection keeps its current credential. The answer takes
-    /// its turn among the replies like any request; requests sent before it are checked with the old credential.
+    /// Whether `frame` is an `auth` frame: the only request a connection may make before it authenticates.
+    static func isAuth(_ frame: ClientFrame) -> Bool {
+        if case .auth = frame { return true }
+        return false
+    }
+
+    /// The refusal of a request from a connection that upgraded without a token and has not authenticated yet: not
+    /// carried out, answered `unauthorized`.
+    func unauthenticated(_ frame: ClientFrame) -> ProtocolError {
+        session.countSecurityRefusal("unauthenticated")
+        return ProtocolError(
+            code: .unauthorized, message: "authenticate first: send an auth frame with a token", requestID: frame.requestID)
+    }
+
+    /// (Re-)authenticates the connection with the token of an `auth` frame: on success the new credential's
+    /// permissions apply to every later request, its expiry replaces the old one (a JWT about to expire is renewed
+    /// without reconnecting), and the connection counts against the new token's connection limit instead of the old
+    /// one's; on failure the connection keeps its current credential (or stays unauthenticated).
+    ///
+    /// A static token is decided at once. For a JWT, reading pauses until the verdict, and frames already read
+    /// behind the `auth` frame wait for it, so every request sent after an `auth` frame is checked with its outcome
+    /// (a browser may send `auth` and `subscribe` back to back). The answer takes its turn among the replies like
+    /// any request.
     func authenticate(_ frame: AuthFrame) {
-        let sequence = replies.reserve(bytes: 0)
         let authenticator = session.security.authenticator
+        guard authenticator.isEnabled else {
+            // Every connection is anonymous with every permission; a token changes nothing (and takes no slot).
+            if let id = frame.id { reply(.ok(OKFrame(id: id))) }
+            return
+        }
+        let sequence = replies.reserve(bytes: 0)
         let token = frame.token
+        if let verdict = authenticator.immediateVerdict(for: token) {
+            authenticated(verdict.mapError { $0 }, id: frame.id, sequence: sequence)
+            return
+        }
+        authenticating = true
+        session.setReadingPaused(true)
         let promise = session.eventLoop.makePromise(of: Principal.self)
         promise.completeWithTask { try await authenticator.authenticate(token) }
         let bound = loopBound
@@ -68,13 +99,19 @@ extension BrokerSession {
 
     private func authenticated(_ result: Result<Principal, any Error>, id: RequestID?, sequence: UInt64) {
         guard !isClosed else { return }
-        var frame: ServerFrame?
+        let frame: ServerFrame?
+        var replaced = false
         switch result {
-        case .success(let principal):
+        case .success(let principal) where session.authenticate(as: principal):
             self.principal = principal
             self.lastAllowedPublishTopic = nil
-            session.reauthenticated(principal)
+            replaced = true
             frame = id.map { .ok(OKFrame(id: $0)) }
+        case .success:
+            statistics.error(code: ErrorCode.tooManyConnections.rawValue)
+            session.countSecurityRefusal("principal_connections")
+            frame = .error(ErrorFrame(
+                id: id, code: .tooManyConnections, message: "this token already holds the most connections allowed"))
         case .failure(let error):
             let failure = error as? AuthenticationError
             let code: ErrorCode = failure?.code == ErrorCode.tokenExpired.rawValue ? .tokenExpired : .unauthorized
@@ -84,7 +121,40 @@ extension BrokerSession {
         }
         replies.fill(sequence, with: .init(frame: frame, opensSubscription: nil))
         releaseReplies()
+        if replaced { endSubscriptionsNoLongerAllowed() }
+        authenticating = false
+        session.setReadingPaused(readingPaused)
+        let held = heldMessages
+        heldMessages = []
+        for (index, message) in held.enumerated() {
+            guard authenticating else {
+                handle(message)
+                continue
+            }
+            // Another auth frame among the held ones: the rest waits for its verdict in turn.
+            heldMessages.append(contentsOf: held[index...])
+            break
+        }
         flush()
         afterReplies()
+    }
+
+    /// A new credential may read less than the old one: every open subscription it could not open itself ends, with
+    /// an `error` `forbidden` (no id) naming it, so that an `auth` frame never leaves a reader on topics it lost.
+    private func endSubscriptionsNoLongerAllowed() {
+        let permissions = principal.permissions
+        for (key, subscription) in subscriptions.sorted(by: { $0.key < $1.key }) {
+            let consumer = subscription.subscription.durable ? subscription.subscription.consumerName : nil
+            guard !permissions.canSubscribe(topic: subscription.filter, consumer: consumer) else { continue }
+            subscriptions[key] = nil
+            subscriptionKeys[subscription.name] = nil
+            subscription.subscription.close()
+            statistics.subscriptionClosed()
+            statistics.error(code: ErrorCode.forbidden.rawValue)
+            session.countSecurityRefusal("forbidden")
+            reply(.error(ErrorFrame(
+                code: .forbidden,
+                message: "subscription '\(subscription.name)' ended: the new credential may not read '\(subscription.filter)'")))
+        }
     }
 }

@@ -35,6 +35,11 @@ extension BrokerSession {
         case .caughtUp(let topic, let offset):
             output.frame { codec.encode(.caughtUp(CaughtUpFrame(sub: sub, topic: topic, offset: offset)), into: &$0) }
             return 0
+        case .skipped(let topic, let offsets):
+            statistics.error(code: ErrorCode.dataLoss.rawValue)
+            let frame = ErrorFrame(code: .dataLoss, message: Self.dataLossMessage(sub: sub, topic: topic, offsets: offsets))
+            output.frame { codec.encode(.error(frame), into: &$0) }
+            return 0
         case .deliveries(let deliveries, let start) where subscription.batch == 1:
             let delivery = deliveries[start]
             if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1)) }
@@ -105,6 +110,12 @@ extension BrokerSession {
                 DeliveredMessage(topic: block.topic, record: block.records[index], deliveries: 1)
             })
         }
+    }
+
+    /// The documented text of a `data_loss` notice (Docs/protocol.md): names the subscription, the topic and
+    /// the first and last skipped offset, so that a client can parse them.
+    static func dataLossMessage(sub: String, topic: String, offsets: Range<Int64>) -> String {
+        "sub \(sub) topic \(topic) offsets \(offsets.lowerBound)-\(offsets.upperBound - 1) damaged on disk, skipped"
     }
 
     /// The subscriber-independent bytes of a delivery: encoded once per message and encoding and shared by every

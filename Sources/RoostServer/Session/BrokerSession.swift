@@ -38,6 +38,11 @@ final class BrokerSession: WebSocketSessionHandler {
     var publishLimiter: TokenBucket?
     /// The last topic a publish was allowed to, so a publisher that sticks to one topic is checked once.
     var lastAllowedPublishTopic: String?
+    /// An `auth` frame is being verified: reading is paused and later frames wait in ``heldMessages``.
+    var authenticating = false
+    /// Frames that arrived while an `auth` frame was verified, handled with its verdict. Bounded: reading stops while
+    /// verifying, so only what the socket had already delivered (one read cycle) can wait here.
+    var heldMessages: [ByteBuffer] = []
 
     /// The encoding cache keys of `Message.encoded(as:_:)`: one per wire encoding.
     static let jsonKey = MessageEncodingKey(rawValue: 1)
@@ -86,6 +91,15 @@ final class BrokerSession: WebSocketSessionHandler {
             session.close(code: .policyViolation, reason: reason)
             return
         }
+        guard !authenticating else {
+            heldMessages.append(message)
+            return
+        }
+        handle(message)
+    }
+
+    /// Decodes and carries out one client frame.
+    func handle(_ message: ByteBuffer) {
         do {
             try dispatch(try codec.decodeClientFrame(message))
         } catch {
@@ -125,6 +139,7 @@ final class BrokerSession: WebSocketSessionHandler {
     // MARK: Dispatch
 
     private func dispatch(_ frame: ClientFrame) throws(ProtocolError) {
+        guard principal.isAuthenticated || Self.isAuth(frame) else { throw unauthenticated(frame) }
         switch frame {
         case .publish(let f): publish(id: f.id, topic: f.topic, entries: [f.entry], isBatch: false)
         case .publishBatch(let f): publish(id: f.id, topic: f.topic, entries: f.messages, isBatch: true)
@@ -203,7 +218,7 @@ final class BrokerSession: WebSocketSessionHandler {
 
     func setReading(_ enabled: Bool) {
         readingPaused = !enabled
-        session.setReadingPaused(!enabled)
+        session.setReadingPaused(readingPaused || authenticating)
     }
 
     /// Takes everything the inbox collected, carries it out, and flushes once.
@@ -221,6 +236,8 @@ final class BrokerSession: WebSocketSessionHandler {
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):
                 subscriptionEnded(key: key, reason: reason)
+            case .skipped(let key, let topic, let offsets):
+                subscriptions[key]?.queue.append(.skipped(topic: topic, offsets: offsets))
             }
         }
         statistics.published(requests: published.requests, messages: published.messages, bytes: published.bytes)

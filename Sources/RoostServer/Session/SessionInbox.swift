@@ -19,6 +19,8 @@ final class SessionInbox: Sendable {
         case caughtUp(subscription: Int, topic: String, offset: Int64)
         /// The broker ended the subscription.
         case closed(subscription: Int, reason: SubscriptionCloseReason)
+        /// Offsets of `topic` damaged on disk were skipped for the subscription.
+        case skipped(subscription: Int, topic: String, offsets: Range<Int64>)
     }
 
     private struct State {
@@ -92,5 +94,9 @@ final class SubscriptionSink: DeliverySink {
 
     func subscriptionClosed(reason: SubscriptionCloseReason) {
         inbox.post(.closed(subscription: key, reason: reason))
+    }
+
+    func skippedDamaged(topic: String, offsets: Range<Int64>) {
+        inbox.post(.skipped(subscription: key, topic: topic, offsets: offsets))
     }
 }

@@ -12,6 +12,8 @@ final class SessionSubscription {
         /// index rather than a slice: a queue slot stays 32 bytes (idle connections are counted in bytes).
         case deliveries([Delivery], from: Int)
         case caughtUp(topic: String, offset: Int64)
+        /// Offsets damaged on disk and skipped: written as an `error` frame with code `data_loss`.
+        case skipped(topic: String, offsets: Range<Int64>)
     }
 
     /// The local key (its `SubscriptionSink` posts under it).

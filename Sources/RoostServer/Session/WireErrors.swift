@@ -57,7 +57,7 @@ public enum WireErrors {
         case .topicExists, .consumerBusy: return .conflict
         case .messageTooLarge, .batchTooLarge: return .payloadTooLarge
         case .storageUnavailable, .shuttingDown: return .serviceUnavailable
-        case .rateLimited: return .tooManyRequests
+        case .rateLimited, .tooManyConnections: return .tooManyRequests
         case .unauthorized: return .unauthorized
         case .forbidden: return .forbidden
         case .internal: return .internalServerError

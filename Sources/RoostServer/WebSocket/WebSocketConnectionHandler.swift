@@ -24,7 +24,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private let sessionID: UInt64
     private let sessionFactory: WebSocketSessionFactory
     private let metrics: TransportMetrics
-    private var principal: Principal
+    private let credential: ConnectionCredential
     private let security: ServerSecurity
 
     private var processor: WebSocketFrameProcessor
@@ -35,6 +35,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var keepalive: RepeatedTask?
     private var closeTimer: Scheduled<Void>?
     private var expiryTimer: Scheduled<Void>?
+    private var authTimer: Scheduled<Void>?
     private var sawInbound = false
     private var silentTicks: Int64 = 0
     private var closeCode: WebSocketErrorCode?
@@ -48,7 +49,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         sessionID: UInt64,
         sessionFactory: @escaping WebSocketSessionFactory,
         metrics: TransportMetrics,
-        principal: Principal = .anonymous,
+        credential: ConnectionCredential = ConnectionCredential(limiter: ConnectionLimiter(limit: 0)),
         security: ServerSecurity = .disabled
     ) {
         self.configuration = configuration
@@ -56,7 +57,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.sessionID = sessionID
         self.sessionFactory = sessionFactory
         self.metrics = metrics
-        self.principal = principal
+        self.credential = credential
         self.security = security
         self.processor = WebSocketFrameProcessor(maxMessageSize: configuration.maxMessageSize)
     }
@@ -73,9 +74,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.metrics.sessionOpened()
         let session = WebSocketSession(
             id: self.sessionID, subprotocol: self.subprotocol, channel: context.channel, connection: self,
-            principal: self.principal, security: self.security)
+            credential: self.credential, security: self.security)
         self.session = session
         self.scheduleExpiry(context: context)
+        self.scheduleAuthTimeout(context: context)
         let interval = self.configuration.pingInterval
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
@@ -278,13 +280,38 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.closeTimer = nil
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
+        self.authTimer?.cancel()
+        self.authTimer = nil
     }
 
-    func reauthenticated(_ principal: Principal) {
-        self.principal = principal
+    /// The connection's credential changed (an `auth` frame): its expiry now decides when the connection is told
+    /// `token_expired`, and a connection that was waiting to authenticate no longer has a deadline.
+    func reauthenticated() {
         self.expiryTimer?.cancel()
         self.expiryTimer = nil
+        if self.credential.principal.isAuthenticated {
+            self.authTimer?.cancel()
+            self.authTimer = nil
+        }
         if let context = self.context { self.scheduleExpiry(context: context) }
+    }
+
+    /// A connection that upgraded without a token must authenticate with an `auth` frame within
+    /// ``SecurityConfiguration/authTimeoutMilliseconds``, or it is closed with 1008.
+    private func scheduleAuthTimeout(context: ChannelHandlerContext) {
+        guard !self.credential.principal.isAuthenticated else { return }
+        let timeout = self.security.configuration.authTimeoutMilliseconds
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.authTimer = context.eventLoop.scheduleTask(in: .milliseconds(timeout)) {
+            handler.value.authTimedOut(after: timeout)
+        }
+    }
+
+    private func authTimedOut(after timeout: Int64) {
+        self.authTimer = nil
+        guard case .open = self.state, !self.credential.principal.isAuthenticated else { return }
+        self.metrics.securityRefusal("auth_timeout")
+        self.initiateClose(code: .policyViolation, reason: "authentication timeout: no auth frame within \(timeout) ms")
     }
 
     func countSecurityRefusal(_ reason: String) {
@@ -293,7 +320,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
     /// A session whose token expires is told with a `token_expired` error frame, then closed with 1008.
     private func scheduleExpiry(context: ChannelHandlerContext) {
-        guard let expiry = self.principal.expiresAtMilliseconds else { return }
+        guard let expiry = self.credential.principal.expiresAtMilliseconds else { return }
         let remaining = max(0, expiry - self.security.authenticator.nowMilliseconds())
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.expiryTimer = context.eventLoop.scheduleTask(in: .milliseconds(remaining)) {

@@ -47,13 +47,13 @@ struct WebSocketFrameProcessor {
             return self.continueMessage(frame)
         case .ping:
             guard frame.fin, frame.length <= 125 else { return .fail(.protocolError, reason: "invalid ping frame") }
-            return .pong(frame.unmaskedData)
+            return .pong(WebSocketUnmasking.payload(of: frame))
         case .pong:
             guard frame.fin, frame.length <= 125 else { return .fail(.protocolError, reason: "invalid pong frame") }
             return .none
         case .connectionClose:
             guard frame.fin, frame.length <= 125 else { return .fail(.protocolError, reason: "invalid close frame") }
-            return Self.closeAction(frame.unmaskedData)
+            return Self.closeAction(WebSocketUnmasking.payload(of: frame))
         default:
             return .fail(.protocolError, reason: "reserved opcode")
         }
@@ -65,7 +65,7 @@ struct WebSocketFrameProcessor {
         }
         guard frame.length <= self.maxMessageSize else { return .fail(.messageTooLarge, reason: "message too large") }
         let isText = frame.opcode == .text
-        let data = frame.unmaskedData
+        let data = WebSocketUnmasking.payload(of: frame)
         var validator = UTF8Validator()
         if isText {
             guard data.withUnsafeReadableBytes({ validator.feed($0) }) else {
@@ -90,7 +90,7 @@ struct WebSocketFrameProcessor {
         guard message.buffer.readableBytes + frame.length <= self.maxMessageSize else {
             return .fail(.messageTooLarge, reason: "message too large")
         }
-        var data = frame.unmaskedData
+        var data = WebSocketUnmasking.payload(of: frame)
         if message.isText {
             guard data.withUnsafeReadableBytes({ message.validator.feed($0) }) else {
                 return .fail(.dataInconsistentWithMessage, reason: "invalid UTF-8 in text message")

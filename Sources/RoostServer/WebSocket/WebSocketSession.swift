@@ -20,23 +20,27 @@ public final class WebSocketSession: Sendable {
     /// The event loop that owns this connection.
     public let eventLoop: any EventLoop
 
-    /// Who authenticated this connection at the upgrade, and what they may do (``Principal/anonymous``, allowed
-    /// everything, when authentication is off). The session handler checks every publish, subscribe and admin
-    /// request against ``Principal/permissions``.
-    public let principal: Principal
+    /// Who the connection is now, and what they may do: the upgrade's token, replaced by each accepted `auth`
+    /// frame (``authenticate(as:)``); ``Principal/anonymous``, allowed everything, when authentication is off;
+    /// ``Principal/unauthenticated`` (``Principal/isAuthenticated`` false) for an upgrade without a token until an
+    /// `auth` frame succeeds: the session handler must refuse every other request then, and the transport closes
+    /// the connection with 1008 when ``SecurityConfiguration/authTimeoutMilliseconds`` passes first. The session
+    /// handler checks every publish, subscribe and admin request against ``Principal/permissions``.
+    public var principal: Principal { self.credential.principal }
 
     /// The server's security: ``ServerSecurity/makePublishLimiter()`` gives the session its publish rate limiter.
     public let security: ServerSecurity
 
     let channel: any Channel
+    private let credential: ConnectionCredential
     private let connection: NIOLoopBoundBox<WebSocketConnectionHandler?>
 
     init(
         id: UInt64, subprotocol: WebSocketSubprotocol, channel: any Channel, connection: WebSocketConnectionHandler,
-        principal: Principal = .anonymous, security: ServerSecurity = .disabled
+        credential: ConnectionCredential, security: ServerSecurity = .disabled
     ) {
         self.id = id
-        self.principal = principal
+        self.credential = credential
         self.security = security
         self.subprotocol = subprotocol
         self.channel = channel
@@ -106,13 +110,19 @@ public final class WebSocketSession: Sendable {
         self.connection.value?.setReadingPaused(paused)
     }
 
-    /// A new credential replaced the upgrade's (an `auth` frame): its expiry now decides when the connection is
-    /// told `token_expired` and closed. On the event loop.
-    func reauthenticated(_ principal: Principal) {
-        self.connection.value?.reauthenticated(principal)
+    /// Makes `principal` the connection's credential after an accepted `auth` frame: the per-principal connection
+    /// count moves from the old identity to the new one, the new expiry decides when the connection is told
+    /// `token_expired`, and a connection waiting to authenticate loses its deadline. Returns false, changing
+    /// nothing, when the new identity already holds ``SecurityConfiguration/maxConnectionsPerPrincipal``
+    /// connections. On the event loop.
+    func authenticate(as principal: Principal) -> Bool {
+        guard self.credential.replace(with: principal) else { return false }
+        self.connection.value?.reauthenticated()
+        return true
     }
 
-    /// Counts a refusal in `roost_security_refusals_total{reason}` (`forbidden`, `rate_limited`). On the event loop.
+    /// Counts a refusal in `roost_security_refusals_total{reason}` (`forbidden`, `rate_limited`, ...). On the event
+    /// loop.
     func countSecurityRefusal(_ reason: String) {
         self.connection.value?.countSecurityRefusal(reason)
     }

@@ -60,42 +60,62 @@ public struct SegmentInspector: Sendable {
 
     /// Calls `visit` for every batch in file order, verifying checksums, record encoding and offset
     /// continuity. Returns the first problem (the position of the first bad byte range), or nil when the
-    /// whole file is valid. `progress` gets the bytes walked so far.
+    /// whole file is valid; see ``walkPastDamage(decodeRecords:progress:_:)`` for all of them.
     public func walk(
         decodeRecords: Bool, progress: (Int) -> Void = { _ in }, _ visit: (Batch) throws -> Void
     ) throws -> Problem? {
+        try walkPastDamage(decodeRecords: decodeRecords, progress: progress, visit).first
+    }
+
+    /// Like ``walk(decodeRecords:progress:_:)``, but steps over a damaged stretch when an intact batch follows
+    /// it (as the broker does), so that every batch after it is visited too. Returns every problem in file
+    /// order; a damaged stretch in the middle is reported with its byte range and the offsets it held.
+    public func walkPastDamage(
+        decodeRecords: Bool, progress: (Int) -> Void = { _ in }, _ visit: (Batch) throws -> Void
+    ) throws -> [Problem] {
         var expectedOffset = baseOffset
-        var problem: Problem?
+        var problems: [Problem] = []
+        var position = 0
         let scanner = SegmentScanner(file: file, chunkSize: 1 << 20)
-        let end = try scanner.scan(from: 0, limit: size) { header, buffer, index, position in
-            guard header.baseOffset == expectedOffset else {
-                problem = Problem(file: path, position: position,
-                                  message: "batch base offset \(header.baseOffset), expected \(expectedOffset)")
-                return false
+        while true {
+            var problem: Problem?
+            let end = try scanner.scan(from: position, limit: size) { header, buffer, index, at in
+                guard header.baseOffset == expectedOffset else {
+                    problem = Problem(file: path, position: at,
+                                      message: "batch base offset \(header.baseOffset), expected \(expectedOffset)")
+                    return false
+                }
+                var records: [StoredRecord] = []
+                do {
+                    let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
+                    var budget = Int.max
+                    try RecordBatchReader.decode(
+                        header, records: part, from: header.baseOffset, until: header.nextOffset,
+                        maxRecords: Int.max, budget: &budget, into: &records)
+                } catch {
+                    problem = Problem(file: path, position: at, message: "\(error)")
+                    return false
+                }
+                expectedOffset = header.nextOffset
+                position = at + header.batchLength
+                try visit(Batch(header: header, position: at, records: decodeRecords ? records : []))
+                progress(position)
+                return true
             }
-            var records: [StoredRecord] = []
-            do {
-                let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
-                var budget = Int.max
-                try RecordBatchReader.decode(
-                    header, records: part, from: header.baseOffset, until: header.nextOffset,
-                    maxRecords: Int.max, budget: &budget, into: &records)
-            } catch {
-                problem = Problem(file: path, position: position, message: "\(error)")
-                return false
+            switch end {
+            case .limit, .stopped: break
+            case .incomplete(let at): problem = Problem(file: path, position: at, message: "incomplete batch (torn tail)")
+            case .corrupt(let at, let error): problem = Problem(file: path, position: at, message: "\(error)")
             }
-            expectedOffset = header.nextOffset
-            try visit(Batch(header: header, position: position, records: decodeRecords ? records : []))
-            progress(position + header.batchLength)
-            return true
-        }
-        if let problem { return problem }
-        switch end {
-        case .limit, .stopped: return nil
-        case .incomplete(let position):
-            return Problem(file: path, position: position, message: "incomplete batch (torn tail)")
-        case .corrupt(let position, let error):
-            return Problem(file: path, position: position, message: "\(error)")
+            guard var found = problem else { return problems }
+            guard let resume = try scanner.nextIntactBatch(after: found.position, limit: size, minOffset: expectedOffset) else {
+                problems.append(found)
+                return problems
+            }
+            found.message += "; damaged bytes \(found.position)..<\(resume.position) (offsets \(expectedOffset)..<\(resume.header.baseOffset)), intact batches follow"
+            problems.append(found)
+            position = resume.position
+            expectedOffset = resume.header.baseOffset
         }
     }
 

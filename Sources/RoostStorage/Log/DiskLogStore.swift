@@ -65,10 +65,12 @@ public final class DiskLogStore: LogStore {
             log.metrics.recoveryScannedSegments.increment(by: report.segmentsScanned)
             log.metrics.recoveryRebuiltIndexes.increment(by: report.indexesRebuilt)
             log.metrics.recoveryTruncatedBytes.increment(by: report.bytesTruncated)
-            if report.didRepair {
+            log.metrics.damagedRanges.increment(by: report.damaged.count)
+            if report.didRepair || !report.damaged.isEmpty {
                 logger.warning("recovered log", metadata: [
                     "topic": "\(name)", "bytesTruncated": "\(report.bytesTruncated)",
-                    "indexesRebuilt": "\(report.indexesRebuilt)", "strayFilesRemoved": "\(report.strayFilesRemoved)"])
+                    "indexesRebuilt": "\(report.indexesRebuilt)", "strayFilesRemoved": "\(report.strayFilesRemoved)",
+                    "damaged": "\(report.damaged.map(\.description))"])
             }
             logs[name] = log
             reports.append(report)

@@ -134,12 +134,14 @@ extension DiskTopicLog {
     /// Writes `out`, syncs under `always`, publishes the batches, advances `endOffset`, completes the
     /// callers and wakes tail readers.
     ///
-    /// A failed write (ENOSPC, EIO) cuts the file back to the last confirmed byte and fails only the appends
-    /// of this write: once the cut succeeds, the file holds exactly what was confirmed, so later appends
-    /// may proceed (a full disk heals when space returns). A failed fdatasync fences the log until it is
-    /// reopened: after a failed fdatasync the kernel may have dropped the dirty pages and a retried sync
-    /// can report success without writing them (the PostgreSQL "fsyncgate" lesson), so only recovery on
-    /// reopen, which re-reads and verifies the file, may decide what is on disk. See Docs/reliability.md.
+    /// A failed write or fdatasync (ENOSPC, EIO) fails only the appends of this write, and cuts the file back to
+    /// the last confirmed byte, which under fsync `always` is the last durable one: an earlier fdatasync that
+    /// succeeded covered it. The bytes of the failed write are never synced again: after a failed fdatasync
+    /// the kernel may have marked their pages clean or dropped them, and a retried sync can report success
+    /// without writing them (the PostgreSQL "fsyncgate" lesson); so they are dropped with `ftruncate`, the cut
+    /// is synced (best effort: the next append's fdatasync covers it too), and the next append encodes its
+    /// batch afresh at the next dense offset. Publishing thus resumes by itself when the disk heals. Only a
+    /// failed cut fences the log until it is reopened. See Docs/reliability.md.
     func commit(_ configuration: LogConfiguration) throws {
         let w = writer
         guard w.buffer.out.readableBytes > 0 else { return }
@@ -155,8 +157,23 @@ extension DiskTopicLog {
             }
         } catch {
             let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")
-            let cut = (try? w.segment.file.truncate(to: w.position)) != nil
-            if syncing || !cut { pending.withLockedValue { $0.failure = failure } }
+            metrics.writeFailures.increment()
+            do {
+                try w.segment.file.truncate(to: w.position)
+            } catch {
+                logger.error("cannot cut a failed write back; the log refuses appends until reopened", metadata: [
+                    "error": "\(error)", "position": "\(w.position)"])
+                pending.withLockedValue { $0.failure = failure }
+                throw failure
+            }
+            if syncing {
+                do {
+                    try w.segment.file.sync()
+                } catch {
+                    logger.warning("sync of the cut after a failed fdatasync failed; the next append's sync covers it",
+                        metadata: ["error": "\(error)"])
+                }
+            }
             throw failure
         }
         w.position += w.buffer.out.readableBytes

@@ -77,31 +77,57 @@ public final class DiskTopicLog: TopicLog {
         var i = Self.segmentIndex(containing: offset, in: segments)
         while i < segments.count, next < end, records.count < maxRecords, budget > 0 {
             let segment = segments[i]
-            let limit = segment.snapshot.size
+            let snapshot = segment.snapshot
             let scanner = SegmentScanner(file: segment.file, chunkSize: min(max(maxBytes, 64 << 10), 1 << 20))
-            let stop = try scanner.scan(from: segment.startPosition(for: next), limit: limit) { header, buffer, index, _ in
-                guard header.baseOffset < end else { return false }
-                guard header.nextOffset > next else { return true }
-                let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
-                try RecordBatchReader.decode(header, records: part, from: next, until: end,
-                    maxRecords: maxRecords - records.count, budget: &budget, into: &records)
-                next = records.last.map { $0.offset + 1 } ?? next
-                return records.count < maxRecords && budget > 0 && next < end
-            }
-            // Damage ends the read: the valid records before it are returned, and the next read, which
-            // starts at the damaged batch, throws. So readers get everything up to the damage.
-            switch stop {
-            case .corrupt(_, let error):
-                if records.isEmpty { throw error }
-                return ReadResult(records: records, nextOffset: next)
-            case .incomplete(let position):
-                if !records.isEmpty { return ReadResult(records: records, nextOffset: next) }
-                throw LogError.corrupt("incomplete batch at position \(position) of \(segment.logPath)")
-            case .limit, .stopped: break
+            var (position, reached) = segment.startLocation(for: next)
+            while true {
+                let stop = try scanner.scan(from: position, limit: snapshot.size) { header, buffer, index, _ in
+                    guard header.baseOffset < end else { return false }
+                    reached = header.nextOffset
+                    guard header.nextOffset > next else { return true }
+                    let part = try RecordBatchReader.recordsPart(of: header, in: buffer, at: index)
+                    try RecordBatchReader.decode(header, records: part, from: next, until: end,
+                        maxRecords: maxRecords - records.count, budget: &budget, into: &records)
+                    next = records.last.map { $0.offset + 1 } ?? next
+                    return records.count < maxRecords && budget > 0 && next < end
+                }
+                switch stop {
+                case .limit, .stopped: break
+                case .corrupt(let at, _), .incomplete(let at):
+                    // Damage ends a read that wants its offsets: the valid records before it are returned, and
+                    // the next read, which starts in it, throws `corrupt` with the damaged offsets so that the
+                    // reader can step over them. A read wanting only what follows steps over it here.
+                    let damage = try self.damage(in: segment, at: at, firstOffset: reached, snapshot: snapshot, scanner: scanner)
+                    if next < damage.offsets.upperBound {
+                        if !records.isEmpty { return ReadResult(records: records, nextOffset: next) }
+                        throw LogError(code: .corrupt,
+                            message: "offsets \(damage.offsets.lowerBound)..<\(damage.offsets.upperBound) of '\(name)' are damaged on disk (\(damage)); reading resumes at \(damage.offsets.upperBound)",
+                            damagedOffsets: damage.offsets)
+                    }
+                    position = damage.position + damage.length
+                    reached = damage.offsets.upperBound
+                    continue
+                }
+                break
             }
             i += 1
         }
         return ReadResult(records: records, nextOffset: next)
+    }
+
+    /// The damaged stretch of `segment` at byte `position`: the one recovery or an earlier read recorded, or
+    /// found now by looking for the next intact batch (then remembered, counted and logged once).
+    private func damage(in segment: Segment, at position: Int, firstOffset: Int64, snapshot: Segment.State, scanner: SegmentScanner) throws -> DamagedRange {
+        if let known = segment.damage(at: position) { return known }
+        let resume = try scanner.nextIntactBatch(after: position, limit: snapshot.size, minOffset: firstOffset)
+        let range = DamagedRange(file: segment.logPath, position: position, length: (resume?.position ?? snapshot.size) - position,
+            offsets: firstOffset..<max(firstOffset, resume?.header.baseOffset ?? snapshot.nextOffset))
+        segment.noteDamage(range)
+        metrics.damagedRanges.increment()
+        logger.error("read found a damaged batch; its offsets are skipped", metadata: [
+            "segment": "\(range.file)", "position": "\(range.position)", "bytes": "\(range.length)",
+            "offsets": "\(range.offsets.lowerBound)..<\(range.offsets.upperBound)"])
+        return range
     }
 
     /// The index of the segment holding `offset`: the last one whose base offset is `<=` it.
@@ -130,7 +156,11 @@ public final class DiskTopicLog: TopicLog {
         let limit = segment.snapshot.size
         var found: Int64?
         let scanner = SegmentScanner(file: segment.file, chunkSize: 64 << 10)
-        let stop = try scanner.scan(from: segment.startPosition(forTimestamp: timestamp), limit: limit) { header, buffer, index, _ in
+        let start: Int
+        var reached: Int64
+        (start, reached) = segment.startLocation(forTimestamp: timestamp)
+        let stop = try scanner.scan(from: start, limit: limit) { header, buffer, index, _ in
+            reached = header.nextOffset
             guard header.maxTimestamp >= timestamp else { return true }
             if header.baseTimestamp >= timestamp {
                 found = header.baseOffset
@@ -144,7 +174,13 @@ public final class DiskTopicLog: TopicLog {
             found = records.first(where: { $0.timestamp >= timestamp })?.offset
             return found == nil
         }
-        if case .corrupt(_, let error) = stop { throw error }
+        switch stop {
+        case .corrupt, .incomplete:
+            // Damage before any record at or after the time: its timestamps are unknown, so the answer may lie
+            // inside it. Start there; a reader then meets the damage, is told, and goes on after it.
+            return min(reached, end)
+        case .limit, .stopped: break
+        }
         return min(found ?? end, end)
     }
 

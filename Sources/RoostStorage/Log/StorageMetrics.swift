@@ -15,6 +15,10 @@ struct StorageMetrics: Sendable {
     let recoveryTruncatedBytes: Counter
     let recoveryRebuiltIndexes: Counter
     let recoveryScannedSegments: Counter
+    /// Damaged stretches found (by recovery or by a read), each counted once per open.
+    let damagedRanges: Counter
+    /// Failed writes or syncs whose unconfirmed bytes were cut back so that appending could go on.
+    let writeFailures: Counter
 
     init(topic: String) {
         let d = [("topic", topic)]
@@ -30,5 +34,7 @@ struct StorageMetrics: Sendable {
         recoveryTruncatedBytes = Counter(label: "roost_storage_recovery_truncated_bytes_total", dimensions: d)
         recoveryRebuiltIndexes = Counter(label: "roost_storage_recovery_rebuilt_indexes_total", dimensions: d)
         recoveryScannedSegments = Counter(label: "roost_storage_recovery_scanned_segments_total", dimensions: d)
+        damagedRanges = Counter(label: "roost_storage_damaged_ranges_total", dimensions: d)
+        writeFailures = Counter(label: "roost_storage_write_failures_total", dimensions: d)
     }
 }

@@ -6,8 +6,14 @@ import NIOCore
 /// After a clean shutdown the index files are trusted (validated against the segment sizes only) and
 /// only the active segment's tail past its last index entry is read. After an unclean one, the active
 /// segment (the recovery point is its start: sealed segments were fsynced with their indexes when they
-/// rolled) is scanned batch by batch, its indexes rebuilt, and a torn or corrupt tail truncated to the
-/// last valid batch. Sealed segments whose index files are missing or stale are rebuilt by a scan.
+/// rolled) is scanned batch by batch and its indexes rebuilt. Sealed segments whose index files are
+/// missing or stale are rebuilt by a scan.
+///
+/// A scan that meets bytes that do not verify looks for the next intact batch after them (by its magic,
+/// checksum and an offset not below the expected one). If there is one, the stretch is damage in the middle
+/// (a flipped bit, not a crash): it is recorded as a `DamagedRange` and everything after it is kept. If
+/// there is none, it is a torn tail: the active segment is cut there; a sealed segment keeps its bytes and
+/// the stretch is recorded as damaged up to the segment's end.
 struct LogLoader {
     let directory: String
     let configuration: LogConfiguration
@@ -80,10 +86,11 @@ struct LogLoader {
             return
         }
         var state = Segment.State(nextOffset: segment.baseOffset)
+        report.segmentsScanned += 1
         let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
         if end != fileSize {
-            logger.error("sealed segment has a damaged batch; reads of it will fail", metadata: [
-                "segment": "\(segment.logPath)", "position": "\(end)"])
+            record(DamagedRange(file: segment.logPath, position: end, length: fileSize - end,
+                offsets: state.nextOffset..<max(state.nextOffset, nextBase)), in: &state, report: &report)
         }
         state.size = fileSize
         state.nextOffset = nextBase
@@ -109,9 +116,14 @@ struct LogLoader {
             report.segmentsScanned += 1
             if fileSize > 0 { report.indexesRebuilt += 2 }
         }
-        let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        var end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if clean, end < fileSize {
+            // After a clean shutdown nothing is torn: every byte was written and synced. A bad last batch is
+            // damage, kept aside like damage in the middle, as far as its intact framing says where it ends.
+            end = try keepDamagedTail(segment, from: end, fileSize: fileSize, state: &state, report: &report)
+        }
         if end < fileSize {
-            logger.warning("truncating a torn or corrupt tail", metadata: [
+            logger.warning("truncating a torn tail", metadata: [
                 "segment": "\(segment.logPath)", "validBytes": "\(end)", "truncatedBytes": "\(fileSize - end)"])
             try segment.file.truncate(to: end)
             try segment.file.sync()
@@ -120,17 +132,61 @@ struct LogLoader {
         segment.restore(state)
     }
 
-    /// Adds every valid batch from `state.size` on to `state`; returns where the valid batches end.
+    /// Adds every valid batch from `state.size` on to `state`, stepping over damaged stretches that intact
+    /// batches follow (recorded in `state.damaged` and the report); returns where the intact batches end: the
+    /// file size, or the start of a stretch that nothing intact follows (a torn tail).
     private func scan(_ segment: Segment, into state: inout Segment.State, fileSize: Int, report: inout RecoveryReport.LogRecovery) throws -> Int {
         let scanner = SegmentScanner(file: segment.file, chunkSize: 1 << 20)
         var s = state
         let interval = configuration.indexIntervalBytes
-        _ = try scanner.scan(from: s.size, limit: fileSize) { header, _, _, position in
-            guard header.baseOffset == s.nextOffset else { return false }
-            Segment.add(Segment.BatchLocation(header: header, position: position), to: &s, baseOffset: segment.baseOffset, interval: interval)
-            return true
+        while true {
+            _ = try scanner.scan(from: s.size, limit: fileSize) { header, _, _, position in
+                guard header.baseOffset == s.nextOffset else { return false }
+                Segment.add(Segment.BatchLocation(header: header, position: position), to: &s, baseOffset: segment.baseOffset, interval: interval)
+                return true
+            }
+            guard s.size < fileSize,
+                let next = try scanner.nextIntactBatch(after: s.size, limit: fileSize, minOffset: s.nextOffset)
+            else { break }
+            record(DamagedRange(file: segment.logPath, position: s.size, length: next.position - s.size,
+                offsets: s.nextOffset..<next.header.baseOffset), in: &s, report: &report)
+            s.size = next.position
+            s.nextOffset = next.header.baseOffset
+            // Index the first batch after the damage, so that reads of what follows start past it.
+            s.bytesSinceIndexEntry = interval
         }
         state = s
         return s.size
+    }
+
+    /// Steps over whole batches at the end of the active segment whose headers still frame them (magic, length,
+    /// the expected base offset) but whose contents fail to verify; returns where the framed ones end.
+    private func keepDamagedTail(
+        _ segment: Segment, from start: Int, fileSize: Int, state: inout Segment.State, report: inout RecoveryReport.LogRecovery
+    ) throws -> Int {
+        var end = start
+        var next = state.nextOffset
+        while end + RecordBatchHeader.size <= fileSize {
+            let bytes = try segment.file.read(at: end, count: RecordBatchHeader.size)
+            guard let header = try? RecordBatchHeader.parse(bytes, at: bytes.readerIndex), header.baseOffset == next,
+                end + header.batchLength <= fileSize
+            else { break }
+            end += header.batchLength
+            next = header.nextOffset
+        }
+        guard end > start else { return start }
+        record(DamagedRange(file: segment.logPath, position: start, length: end - start, offsets: state.nextOffset..<next),
+            in: &state, report: &report)
+        state.size = end
+        state.nextOffset = next
+        return end
+    }
+
+    private func record(_ range: DamagedRange, in state: inout Segment.State, report: inout RecoveryReport.LogRecovery) {
+        state.damaged.append(range)
+        report.damaged.append(range)
+        logger.error("damaged batch kept aside; the intact batches around it are served", metadata: [
+            "segment": "\(range.file)", "position": "\(range.position)", "bytes": "\(range.length)",
+            "offsets": "\(range.offsets.lowerBound)..<\(range.offsets.upperBound)"])
     }
 }

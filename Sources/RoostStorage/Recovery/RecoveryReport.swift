@@ -13,6 +13,8 @@ public struct RecoveryReport: Sendable, Hashable {
         public var bytesTruncated: Int = 0
         /// Stray temporary or orphaned index files removed.
         public var strayFilesRemoved: Int = 0
+        /// Stretches that do not verify, kept in place and stepped over (their offsets read as `corrupt`).
+        public var damaged: [DamagedRange] = []
 
         public init(name: String) { self.name = name }
 
@@ -32,6 +34,8 @@ public struct RecoveryReport: Sendable, Hashable {
 
     /// Total bytes truncated across logs.
     public var bytesTruncated: Int { logs.reduce(0) { $0 + $1.bytesTruncated } }
+    /// Every damaged stretch found across logs.
+    public var damaged: [DamagedRange] { logs.flatMap(\.damaged) }
     /// Total index files rebuilt across logs.
     public var indexesRebuilt: Int { logs.reduce(0) { $0 + $1.indexesRebuilt } }
 }

@@ -22,6 +22,8 @@ final class Segment: Sendable {
         /// Largest record timestamp, `Int64.min` while empty.
         var maxTimestamp = Int64.min
         var bytesSinceIndexEntry = 0
+        /// Damaged stretches found by recovery or by reads, in position order.
+        var damaged: [DamagedRange] = []
     }
 
     /// A batch as the index builder needs it.
@@ -77,20 +79,41 @@ final class Segment: Sendable {
         s.nextOffset = b.header.nextOffset
     }
 
-    /// Where to start reading to find `offset`: the position of the indexed batch at or before it.
-    func startPosition(for offset: Int64) -> Int {
+    /// Where to start reading to find `offset`: the position of the indexed batch at or before it, and that
+    /// batch's base offset.
+    func startLocation(for offset: Int64) -> (position: Int, offset: Int64) {
         let rel = offset - baseOffset
-        guard rel > 0 else { return 0 }
+        guard rel > 0 else { return (0, baseOffset) }
         return state.withLockedValue { s in
-            Int(s.offsetIndex.floor(UInt32(clamping: rel))?.position ?? 0)
+            guard let entry = s.offsetIndex.floor(UInt32(clamping: rel)) else { return (0, baseOffset) }
+            return (Int(entry.position), baseOffset + Int64(entry.relativeOffset))
+        }
+    }
+
+    /// Where to start reading to find `offset`: the position of the indexed batch at or before it.
+    func startPosition(for offset: Int64) -> Int { startLocation(for: offset).position }
+
+    /// The damaged stretch starting at byte `position`, if one was found there.
+    func damage(at position: Int) -> DamagedRange? {
+        state.withLockedValue { s in s.damaged.first { $0.position == position } }
+    }
+
+    /// Remembers a damaged stretch a read found, so that later reads step over it without searching.
+    func noteDamage(_ range: DamagedRange) {
+        state.withLockedValue { s in
+            guard !s.damaged.contains(where: { $0.position == range.position }) else { return }
+            s.damaged.append(range)
+            s.damaged.sort { $0.position < $1.position }
         }
     }
 
     /// Where to start reading to find the first record with a timestamp `>= timestamp`.
-    func startPosition(forTimestamp timestamp: Int64) -> Int {
+    /// Also returns the base offset of the batch there.
+    func startLocation(forTimestamp timestamp: Int64) -> (position: Int, offset: Int64) {
         state.withLockedValue { s in
-            guard let entry = s.timeIndex.lastBefore(timestamp) else { return 0 }
-            return Int(s.offsetIndex.floor(entry.relativeOffset)?.position ?? 0)
+            guard let entry = s.timeIndex.lastBefore(timestamp), let floor = s.offsetIndex.floor(entry.relativeOffset)
+            else { return (0, baseOffset) }
+            return (Int(floor.position), baseOffset + Int64(floor.relativeOffset))
         }
     }
 

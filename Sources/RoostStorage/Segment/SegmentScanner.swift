@@ -68,3 +68,52 @@ struct SegmentScanner {
         return .limit
     }
 }
+
+extension SegmentScanner {
+    /// The first whole, verified batch that starts after `position` (exclusive) and ends by `limit` with a base
+    /// offset of at least `minOffset`: where intact data resumes after a damaged stretch. `nil` when none does
+    /// (the damage runs to the limit: a torn tail, for the active segment after a crash).
+    ///
+    /// Candidates are found by the batch magic, so the cost is one read of the rest of the segment plus one
+    /// verification per "RBAT" seen in it; it runs once per damaged stretch (recovery, or the first read
+    /// reaching it), never on the healthy path.
+    func nextIntactBatch(after position: Int, limit: Int, minOffset: Int64) throws -> (position: Int, header: RecordBatchHeader)? {
+        let magic: [UInt8] = [0x52, 0x42, 0x41, 0x54]
+        var start = position + 1
+        while start + RecordBatchHeader.size <= limit {
+            let chunk = try file.read(at: start, count: min(chunkSize, limit - start))
+            let candidates: [Int] = chunk.withUnsafeReadableBytes { bytes in
+                var found: [Int] = []
+                var i = 0
+                while i + magic.count <= bytes.count {
+                    if bytes[i] == magic[0], bytes[i + 1] == magic[1], bytes[i + 2] == magic[2], bytes[i + 3] == magic[3] {
+                        found.append(start + i)
+                    }
+                    i += 1
+                }
+                return found
+            }
+            for candidate in candidates {
+                guard let header = try verifiedBatch(at: candidate, limit: limit), header.baseOffset >= minOffset else { continue }
+                return (candidate, header)
+            }
+            // Overlap by the magic's length minus one so that a magic split across chunks is still seen.
+            let advanced = chunk.readableBytes - (magic.count - 1)
+            guard advanced > 0 else { break }
+            start += advanced
+        }
+        return nil
+    }
+
+    /// The header of the batch at `position` if a whole one that verifies lies there before `limit`.
+    private func verifiedBatch(at position: Int, limit: Int) throws -> RecordBatchHeader? {
+        let head = try file.read(at: position, count: RecordBatchHeader.size)
+        guard head.readableBytes == RecordBatchHeader.size,
+            let header = try? RecordBatchHeader.parse(head, at: head.readerIndex),
+            position + header.batchLength <= limit
+        else { return nil }
+        let whole = try file.read(at: position, count: header.batchLength)
+        guard case .batch(let verified)? = try? RecordBatchReader.probe(whole, at: whole.readerIndex) else { return nil }
+        return verified
+    }
+}

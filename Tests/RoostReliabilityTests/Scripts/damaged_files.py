@@ -5,7 +5,8 @@
    last one, remove the index files of another and truncate a durable consumer's state file;
 2. `roost log verify` must exit 5 and name the damaged segment with a byte position;
 3. the broker must start again, say in its log what it repaired, serve every message outside the damaged
-   batch, and accept publishes at the next offset.
+   batch (a replay from offset 0 gets all of them, and one `data_loss` error frame where the damaged batch
+   was), and accept publishes at the next offset.
 Prints one JSON line with what it saw; exit 0 when every check held.
 """
 import asyncio
@@ -64,6 +65,25 @@ async def read_from(port, offset, count):
         return got
 
 
+async def replay_all(port):
+    """Every message from offset 0 until caught up, and the `data_loss` notices met on the way."""
+    async with websockets.connect(f"ws://127.0.0.1:{port}/v1/ws", max_size=None, open_timeout=10) as ws:
+        await ws.send(json.dumps({"op": "subscribe", "id": 1, "topic": TOPIC, "from": "earliest", "ack": "none"}))
+        got, notices = [], []
+        while True:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame.get("op") == "message":
+                got.append(frame["data"]["i"])
+            elif frame.get("op") == "messages":
+                got += [m["data"]["i"] for m in frame["messages"]]
+            elif frame.get("op") == "error" and frame.get("code") == "data_loss" and "id" not in frame:
+                notices.append(frame["message"])
+            elif frame.get("op") == "error":
+                raise Failure(f"replay: {frame}")
+            elif frame.get("op") == "caught_up":
+                return got, notices
+
+
 async def main_async(args):
     data = tempfile.mkdtemp(prefix="roost-damage-")
     store, log_path = os.path.join(data, "store"), os.path.join(data, "broker.log")
@@ -107,7 +127,7 @@ async def main_async(args):
         with open(log_path, errors="replace") as f:
             broker_log = f.read()
         repaired = [line.strip() for line in broker_log.splitlines()
-                    if "recovered log" in line or "truncat" in line or "consumer state" in line]
+                    if "recovered log" in line or "truncat" in line or "set aside" in line]
         if not repaired:
             raise Failure("the broker's log says nothing about the repair")
         first_batch_after = bases[2]
@@ -115,6 +135,10 @@ async def main_async(args):
         served_after = await read_from(port, first_batch_after, 10)
         if served_before != [0] or served_after != list(range(first_batch_after, first_batch_after + 10)):
             raise Failure(f"intact messages not served: {served_before} {served_after}")
+        replayed, notices = await replay_all(port)
+        lost = bases[2] - 1  # the last message of the damaged segment (one message per batch)
+        if replayed != [i for i in range(199) if i != lost] or len(notices) != 1 or f"offsets {lost}-{lost}" not in notices[0]:
+            raise Failure(f"replay past the damage: {len(replayed)} messages, notices {notices}")
         async with websockets.connect(f"ws://127.0.0.1:{port}/v1/ws", open_timeout=10) as ws:
             await ws.send(json.dumps({"op": "publish", "id": 1, "topic": TOPIC, "data": {"i": -1}}))
             frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
@@ -123,6 +147,7 @@ async def main_async(args):
         print(json.dumps({"segments": len(segments), "verify_exit": verify.returncode,
                           "verify_report": [l for l in report.splitlines() if segments[1] in l][:2],
                           "broker_repair_log": repaired[:4], "consumer_file_truncated": len(consumer_files),
+                          "replayed": len(replayed), "data_loss_notices": notices,
                           "next_offset_after_repair": frame["offset"]}))
         return 0
     except Failure as failure:

@@ -6,7 +6,10 @@
 3. a subscriber that stops reading while a publisher sends DATA_MB megabytes: over the second half (the
    first is warm-up), the broker's RSS must grow by less than half of what was published in it, and a
    second, reading subscriber must get every message;
-4. a burst of connects and disconnects (CONNECTS of them, as fast as they go).
+4. a burst of connects and disconnects (CONNECTS of them, as fast as they go);
+5. connection churn with `conn_churn.c` (compiled with `cc`; skipped without one): CHURN_WORKERS processes
+   doing connect, WebSocket upgrade, close handshake, close for CHURN_SECONDS; none may fail and the
+   broker's open descriptors must be back where they were.
 After each step the broker must still confirm a publish. Prints one JSON line with the figures; exit 0
 when every check held. Everything is bounded by timeouts.
 """
@@ -144,6 +147,36 @@ async def connect_storm(port, count):
     return round(count / elapsed)
 
 
+def open_fds(pid):
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+async def churn(port, pid, data, seconds, workers):
+    """Runs conn_churn.c against the broker; returns its JSON figures, or None without a C compiler."""
+    source = os.path.join(os.path.dirname(os.path.abspath(__file__)), "conn_churn.c")
+    binary = os.path.join(data, "conn_churn")
+    try:
+        subprocess.run(["cc", "-O2", "-o", binary, source], check=True, timeout=60)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    before = open_fds(pid)
+    result = subprocess.run([binary, str(port), str(seconds), str(workers), "ws"], capture_output=True, text=True,
+                            timeout=seconds + 60)
+    figures = json.loads(result.stdout)
+    if result.returncode != 0 or figures["failed"] != 0:
+        raise Failure(f"connection churn: {figures} {result.stderr[:300]}")
+    await publish_ok(port)
+    # Closed connections release their descriptors (the server closes after the close handshake).
+    for _ in range(50):
+        if open_fds(pid) <= before:
+            break
+        await asyncio.sleep(0.1)
+    figures["broker_fds_before"], figures["broker_fds_after"] = before, open_fds(pid)
+    if figures["broker_fds_after"] > before:
+        raise Failure(f"descriptors leaked by churn: {figures}")
+    return figures
+
+
 async def main_async(args):
     data = tempfile.mkdtemp(prefix="roost-net-")
     proc = None
@@ -154,11 +187,12 @@ async def main_async(args):
         held = await half_open(port, args.half_open)
         slow = await slow_subscriber(port, proc.pid, args.data_mb)
         rate = await connect_storm(port, args.connects)
+        churned = await churn(port, proc.pid, data, args.churn_seconds, args.churn_workers)
         for sock in held:
             sock.close()
         await publish_ok(port)
         print(json.dumps({"vanishing_clients": args.vanishing, "half_open": args.half_open, "slow_subscriber": slow,
-                          "connects": args.connects, "connects_per_second": rate,
+                          "connects": args.connects, "connects_per_second": rate, "churn": churned,
                           "rss_end_kib": rss_kib(proc.pid)}))
         return 0
     except Failure as failure:
@@ -174,6 +208,8 @@ def main():
     parser.add_argument("--half-open", type=int, default=200)
     parser.add_argument("--data-mb", type=int, default=40)
     parser.add_argument("--connects", type=int, default=3000)
+    parser.add_argument("--churn-seconds", type=float, default=10)
+    parser.add_argument("--churn-workers", type=int, default=4)
     args = parser.parse_args()
     return asyncio.run(asyncio.wait_for(main_async(args), 600))
 

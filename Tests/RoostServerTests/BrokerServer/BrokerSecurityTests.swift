@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import RoostBroker
 import RoostSecurity
 import RoostServer
@@ -13,7 +14,8 @@ import Testing
     }
 
     static func start(
-        clock: ManualClock = ManualClock(), _ configure: (inout SecurityConfiguration) -> Void = { _ in }
+        clock: ManualClock = ManualClock(), _ configure: (inout SecurityConfiguration) -> Void = { _ in },
+        server configureServer: @escaping (inout BrokerServerConfiguration) -> Void = { _ in }
     ) async throws -> BrokerServerHarness {
         var security = SecurityConfiguration()
         security.authentication = .on
@@ -21,41 +23,31 @@ import Testing
             StaticToken(name: "orders", secret: "orders-token", permissions: try Self.permissions(
                 #"{"publish":["orders.>"],"subscribe":["orders.>"],"consumers":["billing-*"]}"#)),
             StaticToken(name: "payments", secret: "payments-token", permissions: try Self.permissions(#"{"publish":["payments.>"]}"#)),
+            StaticToken(name: "ops", secret: "ops-token", permissions: .unrestricted),
         ]
         security.jwt = JWTConfiguration(keys: [.hs256(secret: SecurityServerTests.secret)], leewaySeconds: 0)
+        // Far beyond any test's run time, even on a loaded machine; the timeout tests set a short one.
+        security.authTimeoutMilliseconds = 600_000
         configure(&security)
         let server = try await ServerSecurity.make(security, host: "127.0.0.1") { clock.nowMilliseconds() }
         return try await BrokerServerHarness.start(clock: clock, security: server) { configuration in
             configuration.broker.autoCreateTopics = false
+            // Keep-alive and upgrade connections must not time out between steps on a loaded machine.
+            configuration.server.handshakeTimeout = .seconds(600)
+            configureServer(&configuration)
         }
     }
 
-    /// A JSON WebSocket connection authenticated with `token`.
     private func connect(_ harness: BrokerServerHarness, token: String) async throws -> RawClient {
-        let client = try await RawClient.connect(port: harness.port)
-        try await client.send(TestFrames.upgradeRequest(headers: ["Authorization: Bearer \(token)"]))
-        let head = try #require(await client.readHead())
-        try #require(head.hasPrefix("HTTP/1.1 101"), "\(head)")
-        return client
+        try await JSONSession.connect(harness.port, token: token)
     }
 
-    /// Sends one JSON request and returns the reply carrying its `id` (skipping deliveries and markers).
     private func request(_ client: RawClient, _ json: String) async throws -> [String: Any] {
-        let sent = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
-        let id = try #require(sent["id"] as? Int)
-        try await client.send(TestFrames.text(json))
-        while let frame = await client.readFrame() {
-            guard frame.opcode == 0x1,
-                let reply = try JSONSerialization.jsonObject(with: Data(frame.payload)) as? [String: Any]
-            else { continue }
-            if reply["id"] as? Int == id { return reply }
-        }
-        Issue.record("connection closed before the reply to \(json)")
-        return [:]
+        try await JSONSession.request(client, json)
     }
 
     private func code(_ reply: [String: Any]) -> String? {
-        reply["op"] as? String == "ok" ? "ok" : reply["code"] as? String
+        JSONSession.code(reply)
     }
 
     @Test func publishAndSubscribeAreCheckedAgainstPermissions() async throws {
@@ -147,6 +139,31 @@ import Testing
             told = told || String(decoding: frame.payload, as: UTF8.self).contains("\"code\":\"token_expired\"")
         }
         #expect(told)
+        await client.close()
+        try await harness.finish()
+    }
+}
+
+extension BrokerSecurityTests {
+    @Test func subscriptionsTheNewCredentialMayNotReadEndAfterAnAuthFrame() async throws {
+        let permissions = try Self.permissions(#"{"subscribe":["orders.eu.*"]}"#)
+        let harness = try await Self.start { security in
+            security.tokens.append(StaticToken(name: "narrow", secret: "narrow-token", permissions: permissions))
+        }
+        let client = try await JSONSession.connect(harness.port, token: "orders-token")
+        let wide = try await JSONSession.request(client, #"{"op":"subscribe","id":1,"topic":"orders.>"}"#)
+        let narrow = try await JSONSession.request(client, #"{"op":"subscribe","id":2,"topic":"orders.eu.*"}"#)
+        #expect(JSONSession.code(wide) == "ok" && JSONSession.code(narrow) == "ok")
+        try await client.send(TestFrames.text(#"{"op":"auth","id":3,"token":"narrow-token"}"#))
+        #expect(JSONSession.code(try await JSONSession.reply(client, id: 3)) == "ok")
+        let wideSub = try #require(wide["sub"] as? String)
+        let narrowSub = try #require(narrow["sub"] as? String)
+        let ended = try #require(await client.readFrame())
+        #expect(ended.text.contains(#""code":"forbidden""#) && ended.text.contains("'\(wideSub)' ended"), "\(ended.text)")
+        let gone = #"{"op":"unsubscribe","id":4,"sub":"\#(wideSub)"}"#
+        #expect(JSONSession.code(try await JSONSession.request(client, gone)) == "unknown_subscription")
+        let kept = #"{"op":"unsubscribe","id":5,"sub":"\#(narrowSub)"}"#
+        #expect(JSONSession.code(try await JSONSession.request(client, kept)) == "ok", "still allowed: still open")
         await client.close()
         try await harness.finish()
     }

@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 import RoostBroker
 import RoostServer
 import RoostTesting
@@ -21,6 +22,9 @@ struct BrokerServerHarness {
         let directory = try directory ?? TemporaryDirectory(prefix: "roost-server-test")
         var configuration = BrokerServerConfiguration(dataDirectory: directory.path)
         configuration.server.port = 0
+        // Real-time deadlines are the subject of their own tests; elsewhere a loaded CI machine must not close a
+        // connection between two test steps.
+        configuration.server.handshakeTimeout = .seconds(600)
         configuration.tickIntervalMilliseconds = nil
         configure(&configuration)
         var logger = Logger(label: "roost.test")

@@ -81,6 +81,9 @@ struct ServerHarness {
     ) async throws -> ServerHarness {
         var configuration = ServerConfiguration()
         configuration.port = 0
+        // Real-time deadlines are the subject of their own tests; elsewhere a loaded CI machine must not close a
+        // connection between two test steps.
+        configuration.handshakeTimeout = .seconds(600)
         configure(&configuration)
         let (stream, continuation) = AsyncStream<SessionEvent>.makeStream()
         let registry = PrometheusCollectorRegistry()
