@@ -142,14 +142,12 @@ extension Broker {
         topic.log.append(records) { [fanOut, counters] result in
             switch result {
             case .success(let appended):
-                var messages: [Message] = []
-                messages.reserveCapacity(records.count)
-                for (index, record) in records.enumerated() {
-                    let stored = StoredRecord(
+                let stored = records.enumerated().map { index, record in
+                    StoredRecord(
                         offset: appended.baseOffset + Int64(index), timestamp: appended.timestamp,
                         key: record.key, headers: record.headers, value: record.value)
-                    messages.append(Message(topic: topic.name, record: stored))
                 }
+                let messages = MessageBlock.messages(topic: topic.name, records: stored)
                 topic.messagesIn.increment(by: records.count)
                 counters.messagesIn.wrappingIncrement(by: Int64(records.count), ordering: .relaxed)
                 fanOut.publish(topic: topic.name, messages: messages)

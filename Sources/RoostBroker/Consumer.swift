@@ -131,6 +131,10 @@ final class Consumer: LiveListener {
         guard let read = outbox.read else { return (outbox.progressed, false) }
         guard readLog else { return (outbox.progressed, true) }
 
+        if read.readAhead {
+            try? read.topic.readCache.readAhead(read.topic, chunk: read.from, maxBytes: limits.readBatchBytes)
+            return (outbox.progressed, false)
+        }
         let messages: [Message]
         do {
             messages = try read.topic.readCache.read(read.topic, from: read.from, maxMessages: read.maxMessages, maxBytes: limits.readBatchBytes)

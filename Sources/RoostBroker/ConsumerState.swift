@@ -18,6 +18,8 @@ struct ReadPlan {
     let topic: Topic
     let from: Int64
     let maxMessages: Int
+    /// Read-ahead: the chunk starting at `from` goes into the topic's read cache; nothing is assigned.
+    var readAhead = false
 }
 
 /// What a pump step decided under the lock and carries out after releasing it.
@@ -78,7 +80,11 @@ struct ConsumerState: Sendable {
     /// behind what memory holds, and caught-up events for topics at the tail.
     mutating func plan(now: Int64, fanOut: any LiveFanOut, limits: BrokerConfiguration) -> Outbox {
         var outbox = Outbox()
-        guard !members.isEmpty, totalCredit > 0 else { return outbox }
+        guard !members.isEmpty else { return outbox }
+        guard totalCredit > 0 else {
+            outbox.read = readAhead(fanOut: fanOut)
+            return outbox
+        }
         planRedeliveries(now: now, outbox: &outbox)
         guard !topicOrder.isEmpty else { return outbox }
         let first = nextTopicIndex % topicOrder.count
@@ -108,6 +114,19 @@ struct ConsumerState: Sendable {
             }
         }
         return outbox
+    }
+
+    /// A consumer behind the tail cache that waits for credit: the next chunk it will read, if not cached yet, so
+    /// the pump reads it now instead of after the credit comes back (one read less on the replay's critical path).
+    private func readAhead(fanOut: any LiveFanOut) -> ReadPlan? {
+        for name in topicOrder {
+            guard let cursor = cursors[name], cursor.nextOffset < cursor.topic.log.endOffset,
+                fanOut.recent(topic: name, from: cursor.nextOffset, maxMessages: 1).isEmpty,
+                let chunk = cursor.topic.readCache.chunkToReadAhead(cursor.topic, from: cursor.nextOffset)
+            else { continue }
+            return ReadPlan(topic: cursor.topic, from: chunk, maxMessages: 0, readAhead: true)
+        }
+        return nil
     }
 
     /// Hands messages read from the log to members (the second half of a step).

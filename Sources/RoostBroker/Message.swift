@@ -15,8 +15,14 @@ public struct MessageEncodingKey: Hashable, Sendable {
 public final class Message: Sendable {
     /// The topic the message was published to.
     public let topic: String
-    /// Offset, timestamp, key, headers and payload as stored in the log.
-    public let record: StoredRecord
+    /// Offset, timestamp, key, headers and payload as stored in the log (kept once, in the block).
+    public var record: StoredRecord { block.records[index] }
+    /// The offset of the message in its topic.
+    public let offset: Int64
+    /// The messages made together with this one (one append or one read); see ``MessageBlock``.
+    public let block: MessageBlock
+    /// This message's index in `block.records`.
+    public let index: Int
     private let cache: Mutex<[(MessageEncodingKey, ByteBuffer)]>
 
     /// Bytes of key, payload and headers: what the message costs in memory, roughly. Computed once: the tail
@@ -24,18 +30,22 @@ public final class Message: Sendable {
     /// are not free).
     public let sizeInBytes: Int
 
-    /// Wraps a record of `topic`.
-    public init(topic: String, record: StoredRecord) {
-        self.topic = topic
-        self.record = record
+    /// Wraps a record of `topic`, alone in its block. Appends and reads use ``MessageBlock/messages(topic:records:)``.
+    public convenience init(topic: String, record: StoredRecord) {
+        self.init(block: MessageBlock(topic: topic, records: [record]), index: 0)
+    }
+
+    init(block: MessageBlock, index: Int) {
+        let record = block.records[index]
+        self.topic = block.topic
+        self.offset = record.offset
+        self.block = block
+        self.index = index
         self.cache = Mutex([])
         var bytes = record.value.readableBytes + (record.key?.readableBytes ?? 0)
         for header in record.headers { bytes += header.name.utf8.count + header.value.utf8.count }
         self.sizeInBytes = bytes
     }
-
-    /// The offset of the message in its topic.
-    public var offset: Int64 { record.offset }
 
     /// Returns the cached encoding for `key`, calling `encode` to make it the first time only. Concurrent
     /// callers for the same key wait for the first one, so `encode` runs once per message and key.

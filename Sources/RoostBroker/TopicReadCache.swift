@@ -58,10 +58,30 @@ final class TopicReadCache: Sendable {
         return hit
     }
 
-    private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
-        try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records.map {
-            Message(topic: topic.name, record: $0)
+    /// The start of the chunk a consumer at `offset` will read next and that is not cached yet: the chunk of
+    /// `offset`, or else the one after it; `nil` when both are cached or not complete in the log yet. For read-ahead:
+    /// a consumer waiting for credit has its next chunk read meanwhile, so the read is not in the way when credit
+    /// comes back. Cheap (a lock and a scan of at most `maxChunks` entries), so it may run under a consumer's lock.
+    func chunkToReadAhead(_ topic: Topic, from offset: Int64) -> Int64? {
+        guard maxChunks > 1 else { return nil }
+        let size = Int64(chunkMessages)
+        let base = offset - offset % size
+        let end = topic.log.endOffset
+        return chunks.withLockedValue { chunks in
+            for candidate in [base, base + size] where end - candidate >= size {
+                if !chunks.contains(where: { $0.base == candidate }) { return candidate }
+            }
+            return nil
         }
+    }
+
+    /// Reads the chunk starting at `base` into the cache (read-ahead; see ``chunkToReadAhead(_:from:)``).
+    func readAhead(_ topic: Topic, chunk base: Int64, maxBytes: Int) throws {
+        _ = try read(topic, from: base, maxMessages: 1, maxBytes: maxBytes)
+    }
+
+    private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
+        MessageBlock.messages(topic: topic.name, records: try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records)
     }
 
     /// The messages from `offset` on, or `nil` when `messages` does not reach it.

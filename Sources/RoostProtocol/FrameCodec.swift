@@ -25,6 +25,10 @@ public protocol FrameCodec: Sendable {
     /// so that fan-out to N subscribers copies bytes instead of encoding N times.
     func encodeDelivery(_ message: DeliveredMessage) -> EncodedDelivery
 
+    /// Encodes consecutive deliveries once into one shared buffer, for `messages` frames built from slices of it
+    /// (``EncodedDeliveryRun``): what a fan-out writes to every subscriber without copying.
+    func encodeDeliveryRun(_ messages: [DeliveredMessage]) -> EncodedDeliveryRun
+
     /// Appends a complete `message` frame for `sub` built around `delivery` (which must come from this
     /// encoding's `encodeDelivery`). Byte-identical to `encode(.message(...))`.
     func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer)

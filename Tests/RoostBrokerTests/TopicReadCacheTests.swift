@@ -1,3 +1,5 @@
+import Dispatch
+import NIOConcurrencyHelpers
 import NIOCore
 import RoostStorage
 import RoostTesting
@@ -57,6 +59,36 @@ import Testing
         _ = try cache.read(topic, from: 300, maxMessages: 1, maxBytes: 1 << 20)
         _ = try cache.read(topic, from: 400, maxMessages: 1, maxBytes: 1 << 20)
         #expect(try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)[0] !== b[0], "evicted, read again")
+    }
+
+    /// The chunk to read ahead is the reader's own chunk if not cached, else the next one; none once both are cached
+    /// or when the next one is not complete in the log.
+    @Test func chunkToReadAheadIsTheNextUncachedCompleteChunk() async throws {
+        let topic = try await topic(messages: 350, configuration: BrokerConfiguration(readBatchMessages: 100))
+        let cache = topic.readCache
+        #expect(cache.chunkToReadAhead(topic, from: 150) == 100)
+        _ = try cache.read(topic, from: 150, maxMessages: 10, maxBytes: 1 << 20)
+        #expect(cache.chunkToReadAhead(topic, from: 150) == 200)
+        try cache.readAhead(topic, chunk: 200, maxBytes: 1 << 20)
+        #expect(cache.chunkToReadAhead(topic, from: 150) == nil)
+        #expect(cache.chunkToReadAhead(topic, from: 250) == nil, "chunk 300 is not complete")
+    }
+
+    /// A consumer that ran out of credit behind the tail cache has its next chunk read while it waits.
+    @Test func aConsumerWaitingForCreditReadsAhead() async throws {
+        let configuration = BrokerConfiguration(
+            tailCacheMessages: 10, readBatchMessages: 100, readerQueues: 1, tickIntervalMilliseconds: nil)
+        let fixture = try BrokerFixture(configuration: configuration)
+        try fixture.broker.createTopic("events")
+        try await fixture.publish("events", count: 1_000, batch: 100)
+        let (_, sink) = try fixture.subscribe(SubscriptionRequest(filter: "events", start: .earliest, maxInFlight: 150))
+        await sink.wait(forCount: 150)
+        // The pump that delivered runs on the only reader queue: once this returns, it has stopped.
+        fixture.broker.readerQueues[0].sync {}
+        let topic = try #require(fixture.broker.registry.withLockedValue { $0.topics["events"] })
+        #expect(sink.snapshot.deliveries.count == 150)
+        #expect(topic.readCache.chunkToReadAhead(topic, from: 150) == nil, "chunks 100 and 200 are cached")
+        #expect(topic.readCache.chunkToReadAhead(topic, from: 250) == 300)
     }
 
     @Test func offTheCacheEveryReadIsFresh() async throws {

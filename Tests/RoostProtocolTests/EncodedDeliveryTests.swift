@@ -40,6 +40,40 @@ struct EncodedDeliveryTests {
         #expect(try codec.decodeServerFrame(viaShared) == .messages(MessagesFrame(sub: "s9", messages: Self.messages)))
     }
 
+    /// A `messages` frame made of slices of runs (any split, several runs, a redelivery among them) is
+    /// byte-identical to the frame encoding, and each element alone is the single-message encoding.
+    @Test(arguments: [WireEncoding.json, .binary])
+    func framesFromRunSlicesAreByteIdenticalToTheFrameEncoding(_ encoding: WireEncoding) throws {
+        let codec = encoding.codec
+        let redelivered = DeliveredMessage(topic: "t", offset: 2, timestamp: 7, payload: ByteBuffer(string: "r"), deliveries: 3)
+        let contents = [Self.messages, [redelivered] + Self.messages]
+        let runs = contents.map { codec.encodeDeliveryRun($0) }
+        let (first, second) = (runs[0], runs[1])
+        #expect(first.count == 3 && second.count == 4)
+        for (index, message) in Self.messages.enumerated() {
+            #expect(first.delivery(at: index) == codec.encodeDelivery(message))
+        }
+        #expect(second.delivery(at: 0) == codec.encodeDelivery(redelivered))
+        // (run, elements) per part of one frame.
+        let splits: [[(Int, Range<Int>)]] = [
+            [(0, 0..<3)], [(0, 0..<1), (0, 1..<3)], [(0, 1..<2)], [(0, 2..<3), (1, 0..<4), (0, 0..<2)],
+        ]
+        for parts in splits {
+            let expected = parts.flatMap { run, range in range.map { contents[run][$0] } }
+            var viaRuns = ByteBuffer()
+            codec.writeMessagesHeader(sub: "s3", into: &viaRuns)
+            for (index, (run, range)) in parts.enumerated() {
+                var part = runs[run].messagesPart(range, endsFrame: index == parts.count - 1)
+                viaRuns.writeBuffer(&part)
+            }
+            codec.writeMessagesTrailer(into: &viaRuns)
+            var direct = ByteBuffer()
+            codec.encode(.messages(MessagesFrame(sub: "s3", messages: expected)), into: &direct)
+            #expect(viaRuns == direct)
+            #expect(try codec.decodeServerFrame(viaRuns) == .messages(MessagesFrame(sub: "s3", messages: expected)))
+        }
+    }
+
     @Test func jsonMessageLayout() {
         var out = ByteBuffer()
         JSONFrameCodec().writeMessage(sub: "s1", JSONFrameCodec().encodeDelivery(Fixtures.message), into: &out)

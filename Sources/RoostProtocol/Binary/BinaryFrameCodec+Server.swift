@@ -105,6 +105,13 @@ extension BinaryFrameCodec {
         return EncodedDelivery(encoding: .binary, body: body)
     }
 
+    /// Encodes deliveries once, bodies back to back, for `messages` frames made of slices of the run.
+    public func encodeDeliveryRun(_ messages: [DeliveredMessage]) -> EncodedDeliveryRun {
+        EncodedDeliveryRun(encoding: .binary, messages: messages, overhead: 32, prefix: 0, suffix: 0) { message, bytes in
+            writeDeliveryBody(message, into: &bytes)
+        }
+    }
+
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .binary, "a delivery encoded for another encoding")

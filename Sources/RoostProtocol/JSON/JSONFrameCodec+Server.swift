@@ -67,6 +67,15 @@ extension JSONFrameCodec {
         return EncodedDelivery(encoding: .json, body: body)
     }
 
+    /// Encodes deliveries once as `{<body>},` each, for `messages` frames made of slices of the run.
+    public func encodeDeliveryRun(_ messages: [DeliveredMessage]) -> EncodedDeliveryRun {
+        EncodedDeliveryRun(encoding: .json, messages: messages, overhead: 72, prefix: 1, suffix: 1) { message, bytes in
+            bytes.writeStaticString("{")
+            writeDeliveryBody(message, into: &bytes)
+            bytes.writeStaticString(",")
+        }
+    }
+
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")

@@ -97,28 +97,43 @@ enum JSONOutput {
     }
 
     private static func writeDecimal(prefix: StaticString, magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
-        var digits = 1
-        var rest = magnitude
-        while rest >= 10 {
-            rest /= 10
-            digits += 1
-        }
-        let total = prefix.utf8CodeUnitCount + digits + (negative ? 1 : 0)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { pointer in
-            let start = copy(prefix, into: pointer, at: 0)
-            if negative {
-                pointer[start] = UInt8(ascii: "-")
-            }
+        // Digits from the end, two at a time (one division per pair), into a scratch array; then one write. This
+        // runs twice per delivered message (offset, timestamp).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var value = magnitude
-            var index = total - 1
-            repeat {
-                pointer[index] = UInt8(ascii: "0") + UInt8(value % 10)
-                value /= 10
-                index -= 1
-            } while value > 0
-            return total
+            var start = 20
+            while value >= 100 {
+                let pair = Int(value % 100) * 2
+                value /= 100
+                start -= 2
+                digits[start] = twoDigits[pair]
+                digits[start + 1] = twoDigits[pair + 1]
+            }
+            if value >= 10 {
+                start -= 2
+                digits[start] = twoDigits[Int(value) * 2]
+                digits[start + 1] = twoDigits[Int(value) * 2 + 1]
+            } else {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(value)
+            }
+            let count = 20 - start
+            let total = prefix.utf8CodeUnitCount + count + (negative ? 1 : 0)
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { pointer in
+                var index = copy(prefix, into: pointer, at: 0)
+                if negative {
+                    pointer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                UnsafeMutableRawBufferPointer(rebasing: pointer[index..<total])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start..<20]))
+                return total
+            }
         }
     }
+
+    /// "00" to "99", two ASCII digits each.
+    private static let twoDigits: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
 
     /// Writes `prefix`, `bytes` as they are, then `suffix`, in one write.
     static func writeRaw(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {

@@ -40,22 +40,75 @@ extension BrokerSession {
             let frame = ErrorFrame(code: .dataLoss, message: Self.dataLossMessage(sub: sub, topic: topic, offsets: offsets))
             output.frame { codec.encode(.error(frame), into: &$0) }
             return 0
-        case .delivery(let delivery) where subscription.batch == 1:
+        case .deliveries(let deliveries, let start) where subscription.batch == 1:
+            let delivery = deliveries[start]
+            if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1)) }
             let encoded = encode(delivery)
             output.frame { codec.writeMessage(sub: sub, encoded, into: &$0) }
             return 1
-        case .delivery(let delivery):
-            var batch = [encode(delivery)]
-            while batch.count < subscription.batch, case .delivery(let next)? = subscription.queue.first {
-                subscription.queue.removeFirst()
-                batch.append(encode(next))
+        case .deliveries(let deliveries, let start):
+            subscription.queue.prepend(.deliveries(deliveries, from: start))
+            var runs: [(run: EncodedDeliveryRun, range: Range<Int>)] = []
+            let count = takeRuns(of: subscription, upTo: subscription.batch, into: &runs)
+            let parts = runs.indices.map { runs[$0].run.messagesPart(runs[$0].range, endsFrame: $0 == runs.count - 1) }
+            output.sharedFrame(
+                prefix: { codec.writeMessagesHeader(sub: sub, into: &$0) }, parts: parts,
+                suffix: { codec.writeMessagesTrailer(into: &$0) })
+            return count
+        }
+    }
+
+    /// Takes up to `limit` deliveries from the front of the queue as ranges of shared encoded runs (one per stretch
+    /// of consecutive first deliveries of one block segment; a redelivery is a run of its own); returns how many.
+    private func takeRuns(
+        of subscription: SessionSubscription, upTo limit: Int, into runs: inout [(run: EncodedDeliveryRun, range: Range<Int>)]
+    ) -> Int {
+        var taken = 0
+        while taken < limit, case .deliveries(let deliveries, let start)? = subscription.queue.first {
+            subscription.queue.removeFirst()
+            var index = start
+            while index < deliveries.endIndex, taken < limit {
+                let message = deliveries[index].message
+                if deliveries[index].deliveryCount != 1 {
+                    let run = codec.encodeDeliveryRun([DeliveredMessage(message, deliveries: deliveries[index].deliveryCount)])
+                    runs.append((run, 0..<1))
+                    index += 1
+                    taken += 1
+                    continue
+                }
+                // The longest stretch that continues `message` in its block segment.
+                let block = message.block
+                let segment = message.index / MessageBlock.segmentSize
+                let segmentEnd = block.segmentRange(segment).upperBound
+                var end = index + 1
+                var next = message.index + 1
+                while end < deliveries.endIndex, taken + (end - index) < limit, next < segmentEnd,
+                    deliveries[end].deliveryCount == 1, deliveries[end].message.block === block,
+                    deliveries[end].message.index == next
+                {
+                    end += 1
+                    next += 1
+                }
+                let run = encodedRun(of: block, segment: segment)
+                let base = segment * MessageBlock.segmentSize
+                runs.append((run, (message.index - base)..<(next - base)))
+                taken += end - index
+                index = end
             }
-            output.frame { buffer in
-                codec.writeMessagesHeader(sub: sub, into: &buffer)
-                for (index, encoded) in batch.enumerated() { codec.appendToMessages(encoded, isFirst: index == 0, into: &buffer) }
-                codec.writeMessagesTrailer(into: &buffer)
+            if index < deliveries.endIndex {
+                subscription.queue.prepend(.deliveries(deliveries, from: index))
             }
-            return batch.count
+        }
+        return taken
+    }
+
+    /// A block segment encoded once per wire encoding, shared by every session that writes it.
+    private func encodedRun(of block: MessageBlock, segment: Int) -> EncodedDeliveryRun {
+        let codec = self.codec
+        return block.encoded(as: encodingKey, segment: segment) { block, range in
+            codec.encodeDeliveryRun(range.map { index in
+                DeliveredMessage(topic: block.topic, record: block.records[index], deliveries: 1)
+            })
         }
     }
 

@@ -231,7 +231,7 @@ final class BrokerSession: WebSocketSessionHandler {
                 completePublish(ticket, result, tally: &published)
             case .delivered(let key, let deliveries):
                 guard let subscription = subscriptions[key] else { continue }
-                for delivery in deliveries { subscription.queue.append(.delivery(delivery)) }
+                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0)) }
             case .caughtUp(let key, let topic, let offset):
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):

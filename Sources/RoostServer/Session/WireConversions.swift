@@ -36,9 +36,12 @@ extension PublishMessage {
 
 extension DeliveredMessage {
     init(_ message: Message, deliveries: Int) {
-        let record = message.record
+        self.init(topic: message.topic, record: message.record, deliveries: deliveries)
+    }
+
+    init(topic: String, record: StoredRecord, deliveries: Int) {
         self.init(
-            topic: message.topic, offset: record.offset, timestamp: record.timestamp, key: record.key,
+            topic: topic, offset: record.offset, timestamp: record.timestamp, key: record.key,
             headers: BrokerHeaders.userHeaders(record.headers).map { Header(name: $0.name, value: $0.value) }, payload: record.value,
             deliveries: UInt32(clamping: deliveries))
     }

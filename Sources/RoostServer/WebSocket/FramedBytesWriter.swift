@@ -14,8 +14,11 @@ final class FramedBytesWriter: ChannelOutboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Writes and flushes `bytes`; dropped once the handler left the pipeline (the connection is closing).
-    func writeAndFlush(_ bytes: ByteBuffer) {
-        self.context?.writeAndFlush(self.wrapOutboundOut(bytes), promise: nil)
+    /// Writes `pieces` in order and flushes once (the channel gathers them into one `writev`); dropped once the
+    /// handler left the pipeline (the connection is closing).
+    func writeAndFlush(_ pieces: [ByteBuffer]) {
+        guard let context = self.context else { return }
+        for piece in pieces { context.write(self.wrapOutboundOut(piece), promise: nil) }
+        context.flush()
     }
 }

@@ -174,10 +174,10 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.metrics.framesSent(count: messages.count, bytes: bytes)
     }
 
-    /// Writes frames that carry their headers already with one write and one flush.
+    /// Writes frames that carry their headers already (one or a few buffers) with one flush.
     func send(framed: FramedBytes) {
         guard self.mayWrite() != nil else { return }
-        self.framedWriter.writeAndFlush(framed.bytes)
+        self.framedWriter.writeAndFlush(framed.pieces)
         self.metrics.framesSent(count: framed.frames, bytes: framed.payloadBytes)
     }
 
