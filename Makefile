@@ -10,7 +10,7 @@
 # Only what is missing is installed: Debian packages through apt-get, Python test tools through pip.
 
 SWIFT        ?= swift
-APT_PACKAGES := liblz4-dev libxxhash-dev pkg-config
+APT_PACKAGES := liblz4-dev libxxhash-dev libjemalloc-dev pkg-config
 DATA_DIR     ?= ./data
 ROOST_FLAGS  ?=
 

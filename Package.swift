@@ -147,7 +147,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "roost", dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: swiftSettings),
+        // jemalloc replaces glibc malloc in the roost process: glibc's arena locks and cross-thread frees cost the
+        // broker 30-45% of its CPU per publish (Docs/benchmarks.md, "Allocator"). Tests keep the system allocator.
+        .executableTarget(
+            name: "roost",
+            dependencies: ["RoostCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings,
+            linkerSettings: [.linkedLibrary("jemalloc", .when(platforms: [.linux]))]
+        ),
 
         .testTarget(
             name: "RoostProtocolTests",
