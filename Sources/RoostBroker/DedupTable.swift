@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The dedup ids of one topic seen within the window (by time and by count), each with the offset and
 /// timestamp its message got. An id whose append is still running is pending: a second publish with it
@@ -42,7 +42,7 @@ final class DedupTable: Sendable {
 
     private let windowMilliseconds: Int64
     private let maxEntries: Int
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(windowMilliseconds: Int64, maxEntries: Int) {
         self.windowMilliseconds = windowMilliseconds
@@ -53,7 +53,7 @@ final class DedupTable: Sendable {
     /// (the common case, which allocates nothing); otherwise one claim per key. For keys already pending, the
     /// join from `join()` (made at most once) is registered with the key's index.
     func claim(_ keys: [DedupKey?], now: Int64, join: () -> PublishJoin) -> [Claim]? {
-        state.withLock { state in
+        state.withLockedValue { state in
             evict(&state, now: now)
             var claims: [Claim]?
             var waitingJoin: PublishJoin?
@@ -83,7 +83,7 @@ final class DedupTable: Sendable {
     /// Records where claimed keys were stored: `keys[i]` got `baseOffset + i` (`nil`: a message without id).
     /// Returns the waiters to tell (outside the lock), with the result they get; usually none.
     func resolve(_ keys: [DedupKey?], baseOffset: Int64, timestamp: Int64) -> [(Waiter, PublishedMessage)] {
-        state.withLock { state in
+        state.withLockedValue { state in
             var calls: [(Waiter, PublishedMessage)] = []
             for (position, key) in keys.enumerated() {
                 guard let key else { continue }
@@ -101,7 +101,7 @@ final class DedupTable: Sendable {
 
     /// Forgets claimed keys whose append failed and returns their waiters, to be failed with the append's error.
     func abandon(_ keys: [DedupKey?]) -> [Waiter] {
-        state.withLock { state in
+        state.withLockedValue { state in
             var calls: [Waiter] = []
             for case let key? in keys {
                 state.entries[key] = nil
@@ -113,7 +113,7 @@ final class DedupTable: Sendable {
 
     /// Loads ids found in the log (on open), oldest first.
     func load(_ stored: [(id: String, offset: Int64, timestamp: Int64)], now: Int64) {
-        state.withLock { state in
+        state.withLockedValue { state in
             for (id, offset, timestamp) in stored {
                 let key = DedupKey(id)
                 state.entries[key] = Entry(offset: offset, timestamp: timestamp)
@@ -124,7 +124,7 @@ final class DedupTable: Sendable {
     }
 
     /// Number of ids remembered.
-    var count: Int { state.withLock { $0.order.count } }
+    var count: Int { state.withLockedValue { $0.order.count } }
 
     private func evict(_ state: inout State, now: Int64) {
         while let oldest = state.order.first,

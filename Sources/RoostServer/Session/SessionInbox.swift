@@ -1,6 +1,6 @@
 import NIOCore
 import RoostBroker
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Where storage threads (publish confirms) and broker reader queues (deliveries) hand work to one session.
 ///
@@ -30,7 +30,7 @@ final class SessionInbox: Sendable {
     }
 
     private let eventLoop: any EventLoop
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -39,12 +39,12 @@ final class SessionInbox: Sendable {
     /// Sets what runs on the event loop to take the events (the session's drain). Until then, and after
     /// ``detach()``, events are dropped.
     func attach(_ drain: @escaping @Sendable () -> Void) {
-        state.withLock { $0.drain = drain }
+        state.withLockedValue { $0.drain = drain }
     }
 
     /// Drops the drain (the connection closed), breaking the session ↔ inbox reference cycle.
     func detach() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.drain = nil
             state.events.removeAll()
         }
@@ -52,7 +52,7 @@ final class SessionInbox: Sendable {
 
     /// Adds an event; schedules a drain if none is pending. Safe from any thread.
     func post(_ event: Event) {
-        let drain: (@Sendable () -> Void)? = state.withLock { state in
+        let drain: (@Sendable () -> Void)? = state.withLockedValue { state in
             guard let drain = state.drain else { return nil }
             state.events.append(event)
             if state.scheduled { return nil }
@@ -64,7 +64,7 @@ final class SessionInbox: Sendable {
 
     /// Takes every event posted so far; the next post schedules a new drain. Called by the drain.
     func takeAll() -> [Event] {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.scheduled = false
             var events: [Event] = []
             swap(&events, &state.events)
