@@ -20,7 +20,7 @@ for r in $(seq 1 "$REPS"); do
     rm -rf "$D/data"
     "$ROOST" serve --port "$PORT" --data "$D/data" --fsync "$F" --log-level warning > "$D/serve.log" 2>&1 &
     PID=$!
-    sleep 1.5
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
     # Warm up (creates the topic, so auto-create is not measured).
     "$WSB" pub -P roostb --url "$URL" --topic bench.p -p 1 -w 256 -b "$B" -c $((B * 64)) -d 0 > /dev/null 2>&1
     c0=$(cpu $PID)
