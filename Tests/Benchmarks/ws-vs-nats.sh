@@ -3,7 +3,8 @@
 # back in one run: the bars of issue 4 (Docs/benchmarks.md, "WebSocket server vs NATS").
 #
 #   Tests/Benchmarks/ws-vs-nats.sh [SECTION...]   sections: pub fanout replay latency conns (default: all)
-# Env: ROOST (release binary; default .build/release/roost), REPS (1), DUR (5 s), OUT (/tmp/ws-vs-nats/results.txt)
+# Env: ROOST (release binary; default .build/release/roost), REPS (1), DUR (5 s), DIR (work directory, /tmp/ws-vs-nats),
+#      OUT ($DIR/results.txt), PORT_OFFSET (added to every port, 0; lets several copies run side by side)
 #
 # wsbench comes from ../shared/wsbench with this directory's roostb plugin (build-wsbench.sh). Servers listen on
 # 127.0.0.1 only; only processes started here are stopped, by PID. NATS: the config of wsbench's bench/anchors.sh
@@ -13,13 +14,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOST=${ROOST:-$HERE/../../.build/release/roost}
 REPS=${REPS:-1}
 DUR=${DUR:-5}
-D=/tmp/ws-vs-nats
+D=${DIR:-/tmp/ws-vs-nats}
+PO=${PORT_OFFSET:-0}
 OUT=${OUT:-$D/results.txt}
 mkdir -p $D
 WSB=$("$HERE/build-wsbench.sh" "$HERE/../../../shared/wsbench" $D/wsbench)
-NATS_WS=ws://127.0.0.1:14080/
-MQTT_WS=ws://127.0.0.1:14083/
-ROOST_WS=ws://127.0.0.1:14090/v1/ws
+NATS_WS=ws://127.0.0.1:$((14080 + PO))/
+MQTT_WS=ws://127.0.0.1:$((14083 + PO))/
+ROOST_WS=ws://127.0.0.1:$((14090 + PO))/v1/ws
 PIDS=()
 
 log() { echo "[$(date -u +%T)] $*" >&2; }
@@ -44,9 +46,9 @@ start_nats() {
     rm -rf $D/js; mkdir -p $D/js
     cat > $D/nats.conf <<EOC
 server_name: anchor
-listen: "127.0.0.1:14222"
-http: "127.0.0.1:14822"
-websocket { host: "127.0.0.1", port: 14080, no_tls: true, compression: false }
+listen: "127.0.0.1:$((14222 + PO))"
+http: "127.0.0.1:$((14822 + PO))"
+websocket { host: "127.0.0.1", port: $((14080 + PO)), no_tls: true, compression: false }
 jetstream { store_dir: "$D/js", max_memory_store: 1GB, max_file_store: 20GB }
 EOC
     start nats nats-server -c $D/nats.conf
@@ -55,13 +57,13 @@ start_mosq() {
     mkdir -p $D/mosq; chown mosquitto:mosquitto $D/mosq 2>/dev/null
     # The plain MQTT listener is needed: with a websockets listener alone, mosquitto 2.0.11 reports "Unable to
     # start any listening sockets" and exits.
-    printf 'per_listener_settings false\nallow_anonymous true\nlistener 14083 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\nlistener 14883 127.0.0.1\nsocket_domain ipv4\nprotocol mqtt\n' > $D/mosquitto.conf
+    printf 'per_listener_settings false\nallow_anonymous true\nlistener %d 127.0.0.1\nsocket_domain ipv4\nprotocol websockets\nlistener %d 127.0.0.1\nsocket_domain ipv4\nprotocol mqtt\n' $((14083 + PO)) $((14883 + PO)) > $D/mosquitto.conf
     start mosq mosquitto -c $D/mosquitto.conf
 }
 start_roost() {   # start_roost FSYNC [ARGS...]: a fresh data directory, fsync policy of new topics, more serve flags
     local fsync=$1; shift
     rm -rf $D/roost-data
-    start roost "$ROOST" serve --port 14090 --data $D/roost-data --fsync "$fsync" --log-level warning "$@"
+    start roost "$ROOST" serve --port $((14090 + PO)) --data $D/roost-data --fsync "$fsync" --log-level warning "$@"
 }
 
 # m NAME SERVER -- wsbench args
