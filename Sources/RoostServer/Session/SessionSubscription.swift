@@ -32,7 +32,8 @@ final class SessionSubscription {
     let grantsCredit: Bool
     /// Whether the subscribe `ok` is written; deliveries wait for it.
     var announced = false
-    var queue = CircularBuffer<Item>(initialCapacity: 4)
+    /// What waits to be written; holds no storage while empty (an idle subscription costs no buffer).
+    var queue = LazyQueue<Item>()
 
     init(key: Int, subscription: Subscription, filter: String, batch: Int, grantsCredit: Bool) {
         self.key = key
