@@ -31,6 +31,8 @@ struct ReplyQueue {
 
     /// Whether nothing is waiting or ready.
     var isEmpty: Bool { slots.isEmpty }
+    /// Whether slot storage is held (none while empty).
+    var holdsStorage: Bool { slots.holdsStorage }
 
     /// Takes the next slot for a request whose answer comes later; `bytes` counts against the pending limit.
     mutating func reserve(bytes: Int) -> UInt64 {
