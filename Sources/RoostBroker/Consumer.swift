@@ -161,6 +161,7 @@ final class Consumer: LiveListener {
             return (true, false)
         } catch {
             logger.error("consumer read failed", metadata: ["consumer": "\(name)", "topic": "\(read.topic.name)", "error": "\(error)"])
+            state.withLockedValue { $0.readFailed = true }
             return (outbox.progressed, false)
         }
         var fresh = state.withLockedValue { state in

@@ -59,6 +59,9 @@ struct ConsumerState: Sendable {
     var pumpAgain = false
     /// When the consumer was created, ms since the epoch.
     var createdAt: Int64 = 0
+    /// A log read failed (an I/O error, not damage or retention): the next broker tick runs the pump to retry it.
+    /// Without one the tick leaves the consumer alone, so idle subscriptions cost no work ten times a second.
+    var readFailed = false
 
     init(settings: Consumer.Settings) {
         self.settings = settings
