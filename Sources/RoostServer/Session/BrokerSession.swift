@@ -239,9 +239,9 @@ final class BrokerSession: WebSocketSessionHandler {
             switch event {
             case .published(let ticket, let result):
                 completePublish(ticket, result, tally: &published)
-            case .delivered(let key, let deliveries):
+            case .delivered(let key, let deliveries, let runs):
                 guard let subscription = subscriptions[key] else { continue }
-                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0)) }
+                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0, runs: runs)) }
             case .caughtUp(let key, let topic, let offset):
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):
