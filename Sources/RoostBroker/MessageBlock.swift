@@ -1,3 +1,4 @@
+import NIOCore
 import RoostStorage
 import Synchronization
 
@@ -35,6 +36,38 @@ public final class MessageBlock: Sendable {
     init(topic: String, records: [StoredRecord]) {
         self.topic = topic
         self.records = records
+    }
+
+    /// Memory a `Message` and its record cost besides their bytes of payload: the `Message` object, the
+    /// `StoredRecord` in ``records`` (offset, timestamp, two buffer views, headers array) and the array slot that
+    /// holds the message. An estimate, rounded up (x86-64, jemalloc size classes).
+    static let perMessageOverhead = 224
+
+    /// Bytes this block keeps alive, for caches that must stay within a byte budget: the whole storage of every
+    /// buffer its records are slices of (a log read keeps its read buffers whole, not just the records' bytes),
+    /// ``perMessageOverhead`` per message, and room for what ``encoded(as:segment:_:)`` may cache: up to
+    /// ``cachedSegments`` segments in each of two wire encodings, at 4/3 of the payload (base64) plus 64 bytes of
+    /// envelope per message. Walks the records once (O(n)); call it once per block.
+    public var retainedBytes: Int {
+        var storages = Set<UnsafeRawPointer>()
+        var last: UnsafeRawPointer?
+        var bytes = records.count * Self.perMessageOverhead
+        func charge(_ buffer: ByteBuffer) {
+            let base = buffer.withVeryUnsafeBytesWithStorageManagement { UnsafeRawPointer($1.toOpaque()) }
+            guard base != last else { return }
+            last = base
+            guard storages.insert(base).inserted else { return }
+            bytes += buffer.storageCapacity
+        }
+        var encodable = 0
+        for (index, record) in records.enumerated() {
+            charge(record.value)
+            if let key = record.key { charge(key) }
+            if index < Self.cachedSegments * Self.segmentSize {
+                encodable += (record.value.readableBytes + (record.key?.readableBytes ?? 0)) * 4 / 3 + 64
+            }
+        }
+        return bytes + 2 * encodable
     }
 
     /// One `Message` per record, all sharing one block.
