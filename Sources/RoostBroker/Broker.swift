@@ -182,7 +182,8 @@ public final class Broker: Sendable {
             topics: topics, consumers: consumers.count, durableConsumers: consumers.filter(\.durable).count,
             subscriptions: consumers.reduce(0) { $0 + $1.memberCount },
             messagesIn: counters.messagesIn.load(ordering: .relaxed), messagesOut: counters.messagesOut.load(ordering: .relaxed),
-            duplicatesDropped: counters.duplicates.load(ordering: .relaxed))
+            duplicatesDropped: counters.duplicates.load(ordering: .relaxed),
+            readCacheBytes: readCache.usage.bytes, readCacheChunks: readCache.usage.chunks)
     }
 
     func ensureRunning(_ registry: Registry) throws(BrokerError) {

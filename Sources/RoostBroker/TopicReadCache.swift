@@ -67,7 +67,8 @@ final class TopicReadCache: Sendable {
     }
 
     private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
-        MessageBlock.messages(topic: topic.name, records: try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records)
+        let records = try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records
+        return MessageBlock.messages(topic: topic.name, records: MessageBlock.compacted(records))
     }
 
     /// The messages from `offset` on, or `nil` when `messages` does not reach it.

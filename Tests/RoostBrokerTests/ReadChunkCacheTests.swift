@@ -28,7 +28,7 @@ import Testing
         let bytes = ReadChunkCache.cost(of: messages)
         let storage = messages[0].record.value.storageCapacity
         #expect(storage >= 10_000)
-        #expect(bytes == storage + 100 * MessageBlock.perMessageOverhead + 2 * 100 * (100 * 4 / 3 + 64))
+        #expect(bytes == storage + 100 * MessageBlock.perMessageOverhead + 100 * (100 * 4 / 3 + 64))
         #expect(ReadChunkCache.cost(of: Array(messages[10..<20])) == bytes, "a slice keeps the whole block alive")
         #expect(ReadChunkCache.cost(of: messages + chunk(100, size: 100)) == 2 * bytes)
     }
@@ -132,5 +132,27 @@ import Testing
         #expect(shared.count == 2_000)
         #expect(fixture.broker.readCache.usage.chunks == 20)
         #expect(fixture.broker.readCache.usage.bytes <= 64 << 20)
+    }
+}
+
+extension ReadChunkCacheTests {
+    /// A chunk read from a disk log is charged about what it holds: its read buffers (at most two of
+    /// `readBatchBytes` here), its messages, and one encoding; not a multiple of that.
+    @Test func aDiskChunkCostsAboutItsReadBuffers() async throws {
+        let configuration = BrokerConfiguration(tailCacheMessages: 10, tickIntervalMilliseconds: nil)
+        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
+        try fixture.broker.createTopic("events")
+        let payload128 = ByteBuffer(repeating: 0x61, count: 128)
+        for _ in 0..<320 {
+            _ = try await fixture.broker.publish(topic: "events", messages: (0..<64).map { _ in PublishMessage(payload: payload128) })
+        }
+        let topic = try #require(fixture.broker.registry.withLockedValue { $0.topics["events"] })
+        let messages = try topic.readCache.read(topic, from: 4_096, maxMessages: 4_096, maxBytes: configuration.readBatchBytes)
+        #expect(messages.count == 4_096)
+        let cost = ReadChunkCache.cost(of: messages)
+        let payload = messages.reduce(0) { $0 + $1.sizeInBytes }
+        print("chunk cost \(cost) payload \(payload)")
+        #expect(cost <= 2 * configuration.readBatchBytes + 4_096 * (MessageBlock.perMessageOverhead + payload / 4_096 * 2 + 64))
+        #expect(fixture.broker.readCache.usage.bytes == cost)
     }
 }
