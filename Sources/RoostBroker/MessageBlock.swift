@@ -63,11 +63,12 @@ public final class MessageBlock: Sendable {
     private static func footprint(_ records: [StoredRecord]) -> (used: Int, storage: Int) {
         var used = 0
         var storage = 0
-        var seen = Set<ObjectIdentifier>()
-        var last: ObjectIdentifier?
+        var seen = Set<UnsafeMutableRawPointer>()
+        var last: UnsafeMutableRawPointer?
         func note(_ buffer: ByteBuffer) {
             used += buffer.readableBytes
-            let id = buffer.withVeryUnsafeBytesWithStorageManagement { ObjectIdentifier($1.takeUnretainedValue()) }
+            // The storage object's address, without a retain: identity only, never dereferenced.
+            let id = buffer.withVeryUnsafeBytesWithStorageManagement { $1.toOpaque() }
             guard id != last else { return }
             last = id
             if seen.insert(id).inserted { storage += buffer.storageCapacity }
