@@ -51,6 +51,8 @@ final class ReadChunkCache: Sendable {
     private final class ChunkLoad: Sendable {
         private let finished = ConditionLock(value: false)
         private let result = NIOLockedValueBox<[Message]?>(nil)
+        /// Callers waiting (tests).
+        let waiters = NIOLockedValueBox(0)
 
         func finish(_ messages: [Message]?) {
             result.withLockedValue { $0 = messages }
@@ -60,6 +62,7 @@ final class ReadChunkCache: Sendable {
 
         /// The loaded messages, or `nil` when the read failed (the caller reads for itself and sees the error).
         func wait() -> [Message]? {
+            waiters.withLockedValue { $0 += 1 }
             finished.lock(whenValue: true)
             finished.unlock()
             return result.withLockedValue { $0 }
@@ -84,6 +87,11 @@ final class ReadChunkCache: Sendable {
     /// Whether `key` is cached or being read.
     func contains(_ key: Key) -> Bool {
         state.withLockedValue { $0.entries[key] != nil || $0.loading[key] != nil }
+    }
+
+    /// Callers waiting for the read of `key` in progress (tests).
+    func waiters(for key: Key) -> Int {
+        state.withLockedValue { $0.loading[key] }?.waiters.withLockedValue { $0 } ?? 0
     }
 
     /// The cached messages of `key` (marked used), or `nil`.

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import NIOConcurrencyHelpers
 import NIOCore
 import RoostStorage
@@ -81,27 +82,39 @@ import Testing
 
     /// Callers wanting a chunk that is being read wait for that read instead of reading their own copy, so they
     /// all share one block (and its encodings).
-    @Test func concurrentMissesReadTheChunkOnce() async throws {
+    @Test func concurrentMissesReadTheChunkOnce() throws {
         let cache = ReadChunkCache(budgetBytes: 1 << 30, idleMilliseconds: 10_000, clock: ManualClock())
         let reads = NIOLockedValueBox(0)
         let release = ConditionLock(value: false)
         let started = ConditionLock(value: false)
-        let first = Task.detached {
-            try cache.load(key(1, 0)) {
+        let results = NIOLockedValueBox<[[Message]]>([])
+        let group = DispatchGroup()
+        // A serial queue each, so a thread each (the global queues allow only as many busy threads as cores): the
+        // loader and the waiters block.
+        let queues = (0..<4).map { DispatchQueue(label: "read-chunk-cache-test-\($0)") }
+        queues[0].async(group: group) {
+            let messages = try? cache.load(key(1, 0)) {
                 reads.withLockedValue { $0 += 1 }
                 started.lock(); started.unlock(withValue: true)
                 release.lock(whenValue: true); release.unlock()
                 return chunk(10)
             }
+            results.withLockedValue { $0.append(messages ?? []) }
         }
         started.lock(whenValue: true); started.unlock()
         #expect(cache.contains(key(1, 0)), "a chunk being read counts as there for read-ahead")
-        let waiters = (0..<3).map { _ in
-            Task.detached { try cache.load(key(1, 0)) { reads.withLockedValue { $0 += 1 }; return chunk(10) } }
+        for queue in queues.dropFirst() {
+            queue.async(group: group) {
+                let messages = try? cache.load(key(1, 0)) { reads.withLockedValue { $0 += 1 }; return chunk(10) }
+                results.withLockedValue { $0.append(messages ?? []) }
+            }
         }
+        // The waiters announce themselves under the cache's lock before they block; no sleep needed.
+        while cache.waiters(for: key(1, 0)) < 3 { sched_yield() }
         release.lock(); release.unlock(withValue: true)
-        let loaded = try await first.value
-        for waiter in waiters { #expect(try await waiter.value[0] === loaded[0]) }
+        group.wait()
+        let all = results.withLockedValue { $0 }
+        #expect(all.count == 4 && all.allSatisfy { $0.count == 10 && $0[0] === all[0][0] })
         #expect(reads.withLockedValue { $0 } == 1)
     }
 
