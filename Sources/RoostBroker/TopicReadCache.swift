@@ -36,13 +36,20 @@ final class TopicReadCache: Sendable {
         guard shared.budgetBytes > 0, topic.log.endOffset - base >= Int64(chunkMessages) else {
             return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
         }
-        // The chunk from its start (or the log's, after retention), so the consumers behind this one hit it too.
-        let messages = try shared.load(key(base)) {
-            try Self.readLog(topic, from: max(base, min(offset, topic.log.startOffset)), maxMessages: chunkMessages, maxBytes: maxBytes)
+        // The chunk from its start (or the log's, after retention), so the consumers behind this one hit it too. A
+        // chunk cut short by `maxBytes` (large messages) goes on in a part that starts where it ended, cached under
+        // that offset: every reader cuts the same log at the same places, so they share the parts too.
+        var start = base
+        while true {
+            let messages = try shared.load(key(start)) {
+                try Self.readLog(topic, from: max(start, min(offset, topic.log.startOffset)),
+                    maxMessages: Int(base + Int64(chunkMessages) - start), maxBytes: maxBytes)
+            }
+            if let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) { return hit }
+            guard let last = messages.last?.offset, last >= start, last < offset, last + 1 < base + Int64(chunkMessages) else { break }
+            start = last + 1
         }
-        if let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) { return hit }
-        // The chunk ended before `offset` (cut by bytes), or started after it (read before a retention change):
-        // read exactly what was asked for, uncached.
+        // The chunk starts after `offset` (read before a retention change): read exactly what was asked for, uncached.
         return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
     }
 

@@ -156,15 +156,14 @@ extension ReadChunkCacheTests {
         let fixture = try BrokerFixture(configuration: configuration, store: .disk)
         try fixture.broker.createTopic("events")
         let payload128 = ByteBuffer(repeating: 0x61, count: 128)
-        for _ in 0..<320 {
-            _ = try await fixture.broker.publish(topic: "events", messages: (0..<64).map { _ in PublishMessage(payload: payload128) })
+        for _ in 0..<8 {
+            _ = try await fixture.broker.publish(topic: "events", messages: (0..<1_024).map { _ in PublishMessage(payload: payload128) })
         }
         let topic = try #require(fixture.broker.registry.withLockedValue { $0.topics["events"] })
         let messages = try topic.readCache.read(topic, from: 4_096, maxMessages: 4_096, maxBytes: configuration.readBatchBytes)
         #expect(messages.count == 4_096)
         let cost = ReadChunkCache.cost(of: messages)
         let payload = messages.reduce(0) { $0 + $1.sizeInBytes }
-        print("chunk cost \(cost) payload \(payload)")
         #expect(cost <= 2 * configuration.readBatchBytes + 4_096 * (MessageBlock.perMessageOverhead + payload / 4_096 * 2 + 64))
         #expect(fixture.broker.readCache.usage.bytes == cost)
     }

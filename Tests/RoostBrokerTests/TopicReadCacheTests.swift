@@ -35,6 +35,20 @@ import Testing
         #expect(String(buffer: next[0].record.value) == "m256")
     }
 
+    /// A chunk cut short by the byte limit goes on in cached parts, so readers further into it share reads too.
+    @Test func readersPastAByteLimitedCutShareTheParts() async throws {
+        let shared = ReadChunkCache(budgetBytes: 1 << 30, idleMilliseconds: 10_000, clock: ManualClock())
+        let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 100), readCache: shared)
+        let cache = topic.readCache
+        // Payloads "m0"..."m999": parts of about 40 bytes are 0...16, 17...30, ..., 59...72, 73...86, 87...99.
+        let first = try cache.read(topic, from: 73, maxMessages: 10, maxBytes: 40)
+        let second = try cache.read(topic, from: 74, maxMessages: 5, maxBytes: 40)
+        #expect(first.map(\.offset) == Array(73..<83) && second.map(\.offset) == Array(74..<79))
+        #expect(second[0] === first[1], "the same part of the chunk")
+        #expect(shared.usage.chunks > 2, "the chunk's start and the parts after each cut")
+        #expect(try cache.read(topic, from: 99, maxMessages: 5, maxBytes: 40).map(\.offset) == [99], "parts stop at the chunk's end")
+    }
+
     /// The last, incomplete chunk is not cached: a reader there gets just what it asked for, read from the log.
     @Test func readsInTheIncompleteLastChunkGoToTheLog() async throws {
         let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 256))
