@@ -80,8 +80,10 @@ extension DiskTopicLog {
         var i = 0
         do {
             // Groups of a previous configuration may still wait for their syncs; with one sync at a time
-            // (or none) the writer completes groups itself, so it lets them finish first.
-            if !overlapping { waitForSyncs() }
+            // (or none) the writer completes groups itself, so it lets them finish first. After a failed sync
+            // the file is cut back before anything more is written (a busy writer may never leave `drain`
+            // for the cut it was asked to make).
+            if !overlapping || syncs.withLockedValue({ $0.failure != nil }) { waitForSyncs() }
             while i < items.count {
                 var j = i
                 var groupBytes = RecordBatchHeader.size
