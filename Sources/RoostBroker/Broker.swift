@@ -31,7 +31,9 @@ public final class Broker: Sendable {
     let stateStore: BrokerStateStore
     let readerQueues: [DispatchQueue]
     let registry = NIOLockedValueBox(Registry())
-    let counters = BrokerCounters()
+    let counters: BrokerCounters
+    /// What all consumers share (one object, not a copy per consumer).
+    let consumerEnvironment: Consumer.Environment
     let nextID = ManagedAtomic<Int>(1)
     let metricsFactory: any MetricsFactory
     /// The instruments every ephemeral consumer shares (one instance, not one per subscription).
@@ -63,6 +65,10 @@ public final class Broker: Sendable {
         self.fanOut = fanOut ?? LocalFanOut(maxMessages: configuration.tailCacheMessages, maxBytes: configuration.tailCacheBytes)
         self.stateStore = try BrokerStateStore(
             directory: stateDirectory, flushIntervalMilliseconds: configuration.consumerFlushIntervalMilliseconds, logger: logger)
+        let counters = BrokerCounters()
+        self.counters = counters
+        self.consumerEnvironment = Consumer.Environment(
+            fanOut: self.fanOut, clock: clock, limits: configuration, logger: logger, counters: counters)
         self.readerQueues = (0..<configuration.readerQueues).map { DispatchQueue(label: "roost.broker.reader.\($0)") }
         try restore()
         if let interval = configuration.tickIntervalMilliseconds { scheduleTick(every: interval) }
@@ -111,8 +117,7 @@ public final class Broker: Sendable {
             changed: { [weak self] consumer in self?.stateStore.markDirty(consumer) })
         let queue = readerQueues[Int(UInt(bitPattern: name.hashValue) % UInt(readerQueues.count))]
         let consumer = Consumer(
-            name: name, durable: durable, settings: settings, queue: queue, fanOut: fanOut, clock: clock,
-            limits: configuration, hooks: hooks, logger: logger, counters: counters,
+            name: name, durable: durable, settings: settings, queue: queue, environment: consumerEnvironment, hooks: hooks,
             metrics: durable ? ConsumerMetrics(consumer: name, durable: true, factory: metricsFactory) : ephemeralMetrics)
         consumer.state.withLockedValue { $0.createdAt = createdAt }
         return consumer
