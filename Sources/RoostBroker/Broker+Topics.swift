@@ -61,12 +61,13 @@ extension Broker {
 
     /// Registers `log` as topic `name` and attaches matching consumers, under the registry lock; then saves the
     /// topic metadata outside it. Returns `nil` when a topic of that name is registered already (a racing
-    /// create won). Throws `topicNotFound` when the store no longer holds `log` (deleted meanwhile).
+    /// create won). Throws `topicNotFound` when the store no longer holds a log of that name (deleted meanwhile).
     private func install(_ name: String, log: any TopicLog, autoCreated: Bool) throws(BrokerError) -> Topic? {
         let topic = try registry.withLockedValueThrowing { registry throws(BrokerError) -> Topic? in
             try ensureRunning(registry)
             if registry.topics[name] != nil { return nil }
-            guard store.log(named: name) === log else {
+            // A wrapping store may hand out a new wrapper per call, so only the name is checked, not identity.
+            guard store.log(named: name) != nil else {
                 throw BrokerError(code: .topicNotFound, message: "topic '\(name)' was deleted while it was being created")
             }
             let createdAt = clock.nowMilliseconds()
