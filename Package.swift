@@ -218,6 +218,7 @@ let package = Package(
             dependencies: [
                 "RoostStorage", "RoostBroker", "RoostTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Atomics", package: "swift-atomics"),
             ],
             exclude: ["Scripts"],

@@ -10,54 +10,88 @@ extension Broker {
     @discardableResult
     public func createTopic(_ name: String, configuration: LogConfiguration? = nil) throws(BrokerError) -> TopicDescription {
         try TopicName.validate(name)
-        let topic = try registry.withLockedValueThrowing { registry throws(BrokerError) in
+        try registry.withLockedValueThrowing { registry throws(BrokerError) in
             try ensureRunning(registry)
             if registry.topics[name] != nil { throw BrokerError(code: .topicExists, message: "topic '\(name)' exists") }
-            return try createTopicLocked(name, configuration: configuration, autoCreated: false, registry: &registry)
+        }
+        let log = try createLog(name, configuration: configuration)
+        guard let topic = try install(name, log: log, autoCreated: false) else {
+            throw BrokerError(code: .topicExists, message: "topic '\(name)' exists")
         }
         return describe(topic)
     }
 
     /// The topic for a publish: existing, or auto-created when the configuration allows (always for the
     /// broker's own `$` topics).
+    ///
+    /// Creating a log is file I/O (a directory, a configuration file, fsyncs), so it runs outside the registry
+    /// lock: publishes to other topics never wait for it. Two first publishes may race: the store lets one
+    /// create the log and the other finds it there; whichever installs it first in the registry wins, and
+    /// both get the same topic.
     func topicForPublish(_ name: String, system: Bool) throws(BrokerError) -> Topic {
         if let topic = registry.withLockedValue({ $0.topics[name] }) { return topic }
         try TopicName.validate(name, allowSystem: system)
         guard system || configuration.autoCreateTopics else {
             throw BrokerError(code: .topicNotFound, message: "topic '\(name)' does not exist")
         }
-        return try registry.withLockedValueThrowing { registry throws(BrokerError) in
-            try ensureRunning(registry)
-            if let topic = registry.topics[name] { return topic }
-            return try createTopicLocked(name, configuration: nil, autoCreated: true, registry: &registry)
-        }
-    }
-
-    private func createTopicLocked(
-        _ name: String, configuration logConfiguration: LogConfiguration?, autoCreated: Bool, registry: inout Registry
-    ) throws(BrokerError) -> Topic {
+        try registry.withLockedValueThrowing { registry throws(BrokerError) in try ensureRunning(registry) }
         let log: any TopicLog
         do {
-            log = try store.createLog(named: name, configuration: logConfiguration ?? configuration.defaultTopicConfiguration)
+            log = try createLog(name, configuration: nil)
+        } catch where error.code == .topicExists {
+            // Another first publish created the log a moment ago.
+            if let topic = registry.withLockedValue({ $0.topics[name] }) { return topic }
+            guard let existing = store.log(named: name) else { throw error }
+            log = existing
+        }
+        if let topic = try install(name, log: log, autoCreated: true) { return topic }
+        return try existingTopic(name)
+    }
+
+    /// Creates the topic's log in the store (file I/O: call without holding the registry lock).
+    private func createLog(_ name: String, configuration logConfiguration: LogConfiguration?) throws(BrokerError) -> any TopicLog {
+        do {
+            return try store.createLog(named: name, configuration: logConfiguration ?? configuration.defaultTopicConfiguration)
         } catch let error as LogError where error.code == .alreadyExists {
             throw BrokerError(code: .topicExists, message: "topic '\(name)' exists in the store")
         } catch {
             throw BrokerError.storage(error, "creating topic '\(name)'")
         }
-        let createdAt = clock.nowMilliseconds()
-        let topic = Topic(name: name, log: log, autoCreated: autoCreated, createdAt: createdAt, configuration: configuration,
-                          readCache: readCache)
-        registry.topics[name] = topic
-        registry.metadata[name] = .init(autoCreated: autoCreated, createdAt: createdAt)
+    }
+
+    /// Registers `log` as topic `name` and attaches matching consumers, under the registry lock; then saves the
+    /// topic metadata outside it. Returns `nil` when a topic of that name is registered already (a racing
+    /// create won). Throws `topicNotFound` when the store no longer holds a log of that name (deleted meanwhile).
+    private func install(_ name: String, log: any TopicLog, autoCreated: Bool) throws(BrokerError) -> Topic? {
+        let topic = try registry.withLockedValueThrowing { registry throws(BrokerError) -> Topic? in
+            try ensureRunning(registry)
+            if registry.topics[name] != nil { return nil }
+            // A wrapping store may hand out a new wrapper per call, so only the name is checked, not identity.
+            guard store.log(named: name) != nil else {
+                throw BrokerError(code: .topicNotFound, message: "topic '\(name)' was deleted while it was being created")
+            }
+            let createdAt = clock.nowMilliseconds()
+            let topic = Topic(name: name, log: log, autoCreated: autoCreated, createdAt: createdAt, configuration: configuration,
+                              readCache: readCache)
+            registry.topics[name] = topic
+            registry.metadata[name] = .init(autoCreated: autoCreated, createdAt: createdAt)
+            for consumer in registry.filters.match(name) {
+                consumer.attach(TopicCursor(topic: topic, position: log.startOffset))
+            }
+            return topic
+        }
+        if topic != nil { saveTopicMetadata(name) }
+        return topic
+    }
+
+    /// Writes `topics.json` outside the registry lock (an atomic file write with fsyncs); the metadata is read
+    /// under the state store's write lock, so concurrent saves land in order and the file ends up current.
+    private func saveTopicMetadata(_ name: String) {
         do {
-            try stateStore.saveTopics(registry.metadata)
+            try stateStore.saveTopics { registry.withLockedValue { $0.metadata } }
         } catch {
             logger.error("topic metadata not saved", metadata: ["topic": "\(name)", "error": "\(error)"])
         }
-        for consumer in registry.filters.match(name) {
-            consumer.attach(TopicCursor(topic: topic, position: log.startOffset))
-        }
-        return topic
     }
 
     /// Start and end offsets, size, settings and origin of a topic. Throws `topicNotFound`.
@@ -91,13 +125,9 @@ extension Broker {
                 throw BrokerError(code: .topicNotFound, message: "topic '\(name)' does not exist")
             }
             registry.metadata[name] = nil
-            do {
-                try stateStore.saveTopics(registry.metadata)
-            } catch {
-                logger.error("topic metadata not saved", metadata: ["topic": "\(name)", "error": "\(error)"])
-            }
             return (topic, registry.filters.match(name))
         }
+        saveTopicMetadata(name)
         for consumer in consumers { consumer.detach(topic: topic.name) }
         fanOut.removeTopic(name)
         do {

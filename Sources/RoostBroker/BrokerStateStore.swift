@@ -18,6 +18,8 @@ import NIOConcurrencyHelpers
 /// starts `flushInterval` after it. So an ack storm costs one fsync per consumer per flush, and a crash loses
 /// at most the acks of the last interval and the flush in progress.
 final class BrokerStateStore: Sendable {
+    /// Serialises writes of `topics.json` (see `saveTopics(_:)` with a closure).
+    private let topicsWrite = NIOLock()
     struct TopicMetadata: Codable, Sendable, Equatable {
         var autoCreated: Bool
         var createdAt: Int64
@@ -73,6 +75,15 @@ final class BrokerStateStore: Sendable {
 
     func saveTopics(_ topics: [String: TopicMetadata]) throws(BrokerError) {
         try AtomicFile.write(encode(topics), to: directory + "/topics.json")
+    }
+
+    /// Writes the topic metadata `current` returns, calling it while holding the topics file's write lock: of
+    /// concurrent saves, each writes a snapshot at least as new as the one before, so the file ends up current
+    /// even though callers save outside their own lock.
+    func saveTopics(_ current: () -> [String: TopicMetadata]) throws(BrokerError) {
+        topicsWrite.lock()
+        defer { topicsWrite.unlock() }
+        try saveTopics(current())
     }
 
     // MARK: Consumers

@@ -42,6 +42,11 @@ struct ServeSettings {
         Key(name: "fsync_interval_ms", help: "fsync interval with fsync=interval, ms (default 1000)") { _, value in
             guard try int64(value) > 0 else { throw Failure(description: "the interval must be positive") }
         },
+        Key(name: "fsync_concurrency", help: "fdatasyncs of one topic that may run at once with fsync=always, new topics, 1-16 (default 4)") {
+            let value = try int($1)
+            guard (1...16).contains(value) else { throw Failure(description: "fsync_concurrency is 1...16") }
+            $0.broker.defaultTopicConfiguration.maxConcurrentSyncs = value
+        },
         Key(name: "compression", help: "compression of new topics: none | lz4 (default none)") {
             guard let codec = CompressionCodec(rawValue: $1) else { throw Failure(description: "compression must be none or lz4") }
             $0.broker.defaultTopicConfiguration.compression = codec

@@ -56,9 +56,10 @@ extension DiskTopicLog {
                 if finishingDrain { p.draining = false }
                 return []
             }
+            // The bytes stay charged until the appends complete (`finish`), so that the bound also covers
+            // appends being written or waiting for their sync.
             let taken = p.items
             p.items = []
-            p.bytes = 0
             return taken
         }
     }
@@ -68,16 +69,21 @@ extension DiskTopicLog {
     func process(_ items: [PendingAppend]) {
         let w = writer
         let configuration = self.configuration
+        let overlapping = Self.overlapsSyncs(configuration)
         let (failure, abandoned) = pending.withLockedValue { ($0.failure, $0.abandoned) }
         if let failure = failure ?? (abandoned ? LogError(code: .closed, message: "log '\(name)' was deleted") : nil) {
-            for item in items { item.completion(.failure(failure)) }
-            return
+            return fail(items[...], failure, overlapping: overlapping)
         }
         let now = max(clock.nowMilliseconds(), w.lastTimestamp)
         w.lastTimestamp = now
         let durable = configuration.fsync == .always
         var i = 0
         do {
+            // Groups of a previous configuration may still wait for their syncs; with one sync at a time
+            // (or none) the writer completes groups itself, so it lets them finish first. After a failed sync
+            // the file is cut back before anything more is written (a busy writer may never leave `drain`
+            // for the cut it was asked to make).
+            if !overlapping || syncs.withLockedValue({ $0.failure != nil }) { waitForSyncs() }
             while i < items.count {
                 var j = i
                 var groupBytes = RecordBatchHeader.size
@@ -111,13 +117,23 @@ extension DiskTopicLog {
         } catch {
             let failure = (error as? LogError) ?? LogError(code: .io, message: "append to '\(name)' failed: \(error)")
             logger.error("append failed", metadata: ["error": "\(failure)"])
-            let owed = w.completions
+            let owed = w.completions.map(\.0) + items[i...]
             w.completions = []
             w.batches = []
             w.buffer.clear()
-            w.nextOffset = w.segment.snapshot.nextOffset
-            for (item, _) in owed { item.completion(.failure(failure)) }
-            for item in items[i...] { item.completion(.failure(failure)) }
+            w.nextOffset = w.writtenOffset
+            fail(owed[...], failure, overlapping: overlapping)
+        }
+    }
+
+    /// Fails `items`: under overlapping syncs in their turn after the groups written before them, otherwise
+    /// at once (nothing written before them is still owed).
+    private func fail(_ items: ArraySlice<PendingAppend>, _ error: LogError, overlapping: Bool) {
+        guard !items.isEmpty else { return }
+        if overlapping {
+            enqueueWritten(.failed(items, segment: writer.segment, error: error), file: nil, limit: configuration.maxConcurrentSyncs)
+        } else {
+            finish(items.map { ($0, WrittenGroup.unusedResult) }, error: error)
         }
     }
 
@@ -145,10 +161,13 @@ extension DiskTopicLog {
     func commit(_ configuration: LogConfiguration) throws {
         let w = writer
         guard w.buffer.out.readableBytes > 0 else { return }
+        let overlapping = Self.overlapsSyncs(configuration)
         var syncing = false
         do {
             try w.segment.file.write(w.buffer.out, at: w.position)
-            if configuration.fsync == .always {
+            if overlapping {
+                // Synced by the pipeline, overlapping the next writes.
+            } else if configuration.fsync == .always {
                 syncing = true
                 try w.segment.file.sync()
                 metrics.fsyncs.increment()
@@ -177,15 +196,23 @@ extension DiskTopicLog {
             throw failure
         }
         w.position += w.buffer.out.readableBytes
+        w.writtenOffset = w.nextOffset
         metrics.bytes.increment(by: w.buffer.out.readableBytes)
         w.buffer.clear()
+        if overlapping {
+            let group = WrittenGroup(segment: w.segment, batches: w.batches, completions: w.completions, endOffset: w.nextOffset)
+            w.batches = []
+            w.completions = []
+            enqueueWritten(group, file: w.segment.file, limit: configuration.maxConcurrentSyncs)
+            return
+        }
         w.segment.published(w.batches)
         w.batches.removeAll(keepingCapacity: true)
         let end = w.nextOffset
         state.withLockedValue { $0.endOffset = end }
         let owed = w.completions
         w.completions.removeAll(keepingCapacity: true)
-        for (item, result) in owed { item.completion(.success(result)) }
+        finish(owed, error: nil)
         wakeWaiters()
         if case .interval(let milliseconds) = configuration.fsync, !w.syncScheduled {
             w.syncScheduled = true
@@ -210,9 +237,15 @@ extension DiskTopicLog {
     }
 
     /// Seals the active segment (indexes written and synced) and starts a new one at `nextOffset`.
+    ///
+    /// Under overlapping syncs it first waits until every group written to the old segment is completed
+    /// (cutting the file back if a sync failed), so that nothing in the new segment can be confirmed before
+    /// the old one's last syncs returned, and the old segment's indexes hold every published batch.
     private func roll(_ configuration: LogConfiguration) throws {
         let w = writer
         if pending.withLockedValue({ $0.abandoned }) { throw LogError(code: .closed, message: "log '\(name)' was deleted") }
+        waitForSyncs()
+        if let failure = pending.withLockedValue({ $0.failure }) { throw failure }
         try w.segment.writeIndexes(final: true)
         let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
             indexIntervalBytes: configuration.indexIntervalBytes, create: true)

@@ -21,6 +21,9 @@ extension DiskTopicLog {
                 if items.isEmpty { break }
                 process(items)
             }
+            // Every accepted append completes before close returns; a failed sync's bytes are cut, so that
+            // the clean-shutdown marker never vouches for them.
+            waitForSyncs()
             return Result {
                 if pending.withLockedValue({ $0.failure }) == nil {
                     try writer.segment.writeIndexes(final: true)
@@ -45,12 +48,13 @@ extension DiskTopicLog {
         let items = pending.withLockedValue { p -> [PendingAppend] in
             p.closed = true
             p.abandoned = true
-            defer { p.items = []; p.bytes = 0 }
+            defer { p.items = [] }
             return p.items
         }
         let error = LogError(code: .closed, message: "log '\(name)' was deleted")
-        for item in items { item.completion(.failure(error)) }
-        queue.sync {}
+        finish(items.map { ($0, WrittenGroup.unusedResult) }, error: error)
+        // Groups already written complete (their syncs run on the open descriptors) before the log closes.
+        queue.sync { waitForSyncs() }
         state.withLockedValue { $0.closed = true }
         wakeWaiters()
     }

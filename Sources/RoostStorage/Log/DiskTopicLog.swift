@@ -8,9 +8,10 @@ import NIOCore
 /// group commit, read from any thread. See Docs/storage.md.
 ///
 /// Concurrency: `state` (segments, offsets, waiters) is guarded by its lock and is what readers see;
-/// `pending` (the bounded append queue) by its own lock; `writer` is confined to `queue`. Lock order:
-/// never take `state` while holding `pending` or a segment's lock, and never call out (callbacks) while
-/// holding any lock.
+/// `pending` (the bounded append queue) by its own lock; `syncs` (written groups waiting for overlapping
+/// fdatasyncs) by its own; `writer` is confined to `queue`. Lock order: never take `state` while holding
+/// `pending`, `syncs` or a segment's lock, never hold two of `pending`, `syncs`, and never call out
+/// (callbacks) while holding any lock.
 public final class DiskTopicLog: TopicLog {
     struct State {
         var configuration: LogConfiguration
@@ -30,6 +31,14 @@ public final class DiskTopicLog: TopicLog {
     let state: NIOLockedValueBox<State>
     let pending = NIOLockedValueBox(PendingAppends())
     let writer: LogWriter
+    /// Overlapping fdatasyncs under fsync `always` (see DiskTopicLog+Sync.swift).
+    let syncs = NIOLockedValueBox(SyncPipeline())
+    /// Where those syncs run (at most `maxConcurrentSyncs` at once): sync `id` on `syncQueues[id % 16]`.
+    /// Serial queues, not one concurrent queue: a concurrent queue runs on libdispatch's width-limited pool
+    /// (as many threads as cores), which Swift concurrency's global executor uses too, so syncs blocked in
+    /// fdatasync starved every async task of the process (seen as stalled tests); a serial queue gets a thread
+    /// of its own from the overcommit pool while it blocks. 16 is the largest `maxConcurrentSyncs`.
+    let syncQueues: [DispatchQueue]
 
     init(name: String, directory: String, configuration: LogConfiguration, segments: [Segment], clock: any WallClock, logger: Logger) {
         self.name = name
@@ -40,6 +49,7 @@ public final class DiskTopicLog: TopicLog {
         self.logger = logger
         self.metrics = StorageMetrics(topic: name)
         self.queue = DispatchQueue(label: "roost.storage.writer.\(name)")
+        self.syncQueues = (0..<16).map { DispatchQueue(label: "roost.storage.sync.\(name).\($0)") }
         let active = segments[segments.count - 1]
         let activeState = active.snapshot
         let maxTimestamp = segments.reduce(Int64.min) { max($0, $1.snapshot.maxTimestamp) }

@@ -3,14 +3,17 @@ import NIOCore
 /// The writer's state, confined to the log's serial writer queue.
 ///
 /// `@unchecked Sendable` is safe because every access happens on `DiskTopicLog.queue` (a serial
-/// DispatchQueue): `drain`, `roll`, the interval fsync timer and `close` all run there, and nothing
-/// else touches these fields.
+/// DispatchQueue): `drain`, `roll`, the interval fsync timer, recovery after a failed sync and `close` all
+/// run there, and nothing else touches these fields (sync threads get what they need in `WrittenGroup`s).
 final class LogWriter: @unchecked Sendable {
     var segment: Segment
     /// Where the next batch goes in the active segment file.
     var position: Int
     /// The offset the next record gets.
     var nextOffset: Int64
+    /// One past the last record written to the file (under overlapping syncs, possibly not yet durable):
+    /// where `nextOffset` goes back to when a write fails.
+    var writtenOffset: Int64
     /// Timestamps handed out are never below this (non-decreasing along offsets).
     var lastTimestamp: Int64
     /// The batches of the next write, and their encoder.
@@ -28,6 +31,7 @@ final class LogWriter: @unchecked Sendable {
         self.segment = segment
         self.position = position
         self.nextOffset = nextOffset
+        self.writtenOffset = nextOffset
         self.lastTimestamp = lastTimestamp
     }
 }
