@@ -26,6 +26,15 @@ final class DedupTable: Sendable {
 
     /// Offset of a pending entry (its append has not answered yet).
     private static let pending: Int64 = -1
+    /// Offset of a slot `claim` just created: marks it new, then becomes `pending`. Never stays in the table.
+    private static let absent: Int64 = -2
+
+    /// Turns a just-created slot into a pending entry and returns `nil` (fresh), or returns the entry found.
+    private static func claimSlot(_ entry: inout Entry) -> Entry? {
+        guard entry.offset == absent else { return entry }
+        entry.offset = pending
+        return nil
+    }
 
     private struct Entry {
         var offset: Int64
@@ -59,19 +68,18 @@ final class DedupTable: Sendable {
             var waitingJoin: PublishJoin?
             for (index, key) in keys.enumerated() {
                 guard let key else { continue }
-                let claim: Claim
-                if let entry = state.entries[key] {
-                    if entry.offset == Self.pending {
-                        let made = waitingJoin ?? join()
-                        waitingJoin = made
-                        state.waiters[key, default: []].append(Waiter(join: made, index: index))
-                        claim = .waiting
-                    } else {
-                        claim = .duplicate(PublishedMessage(offset: entry.offset, timestamp: entry.timestamp, duplicate: true))
-                    }
-                } else {
-                    state.entries[key] = Entry(offset: Self.pending, timestamp: 0)
+                // One probe: the default subscript finds the slot or inserts a pending entry in place.
+                guard let entry = Self.claimSlot(&state.entries[key, default: Entry(offset: Self.absent, timestamp: 0)]) else {
                     continue
+                }
+                let claim: Claim
+                if entry.offset == Self.pending {
+                    let made = waitingJoin ?? join()
+                    waitingJoin = made
+                    state.waiters[key, default: []].append(Waiter(join: made, index: index))
+                    claim = .waiting
+                } else {
+                    claim = .duplicate(PublishedMessage(offset: entry.offset, timestamp: entry.timestamp, duplicate: true))
                 }
                 if claims == nil { claims = Array(repeating: .fresh, count: keys.count) }
                 claims?[index] = claim
@@ -131,48 +139,10 @@ final class DedupTable: Sendable {
               state.order.count > maxEntries || oldest.timestamp < now - windowMilliseconds {
             state.order.removeFirst()
             // Only if the entry is still this one: an id stored twice in the log (re-published after it left
-            // the window) is remembered with its latest offset until that one leaves.
-            if state.entries[oldest.key]?.offset == oldest.offset { state.entries[oldest.key] = nil }
+            // the window) is remembered with its latest offset until that one leaves. One probe.
+            if let slot = state.entries.index(forKey: oldest.key), state.entries.values[slot].offset == oldest.offset {
+                state.entries.remove(at: slot)
+            }
         }
-    }
-}
-
-/// A dedup id as the table's key, built once per id: its hash (FNV-1a over the UTF-8 bytes), so the claim,
-/// the resolve and the eviction each hash eight bytes rather than the string, and, for ids of up to 32 bytes
-/// (the client's are about 20), the bytes themselves inline. The table then holds no reference to the
-/// decoded string: ten thousand remembered ids are no ten thousand long-lived heap objects to retain,
-/// release and fragment the allocator with (which cost more than the hashing, measured with `perf`).
-struct DedupKey: Hashable, Sendable {
-    private typealias Inline = (UInt64, UInt64, UInt64, UInt64)
-    private static let inlineCapacity = 32
-
-    private let hash: UInt64
-    private let count: Int
-    private let inline: Inline
-    /// The id when it is longer than `inlineCapacity` bytes.
-    private let overflow: String?
-
-    init(_ id: String) {
-        var text = id
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var inline: Inline = (0, 0, 0, 0)
-        let count = text.withUTF8 { bytes -> Int in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            let head = UnsafeRawBufferPointer(start: bytes.baseAddress, count: min(bytes.count, Self.inlineCapacity))
-            withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: head) }
-            return bytes.count
-        }
-        self.hash = hash
-        self.count = count
-        self.inline = inline
-        self.overflow = count > Self.inlineCapacity ? id : nil
-    }
-
-    static func == (lhs: DedupKey, rhs: DedupKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.count == rhs.count && lhs.inline == rhs.inline && lhs.overflow == rhs.overflow
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(hash)
     }
 }
