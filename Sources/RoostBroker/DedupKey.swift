@@ -4,9 +4,7 @@
 /// reference to the decoded string: ten thousand remembered ids are no ten thousand long-lived heap objects
 /// to retain, release and fragment the allocator with (measured with `perf`, session 2).
 ///
-/// The table probes its dictionary three times per id (claim, resolve, eviction); `_rawHashValue(seed:)`
-/// hands the dictionary the hash computed here instead of running a fresh SipHash over it on every probe,
-/// which was a quarter of the table's cost (session 3, `perf`).
+/// The table's index files the key under 32 bits of this hash (``tag``).
 struct DedupKey: Hashable, Sendable {
     private typealias Inline = (UInt64, UInt64, UInt64, UInt64)
     private static let inlineCapacity = 32
@@ -41,10 +39,6 @@ struct DedupKey: Hashable, Sendable {
         hasher.combine(hash)
     }
 
-    /// The precomputed hash, varied by the dictionary's per-storage seed (which keeps copying between
-    /// dictionaries of different sizes from clustering). Safe to skip rehashing: `hash` is already a keyed
-    /// SipHash of the whole id, and equal keys have equal `hash`.
-    func _rawHashValue(seed: Int) -> Int {
-        Int(truncatingIfNeeded: hash) ^ seed
-    }
+    /// The tag ``DedupIndex`` files the key under.
+    var tag: UInt32 { DedupIndex.tag(hash) }
 }
