@@ -92,13 +92,12 @@ public final class BatchingPublisher: Sendable {
             }
             try await waitForRoom()
         }
-        let id = client.state.withLockedValue { $0.takeID() }
         let topic = self.topic
-        let frame = ClientFrame.publish(PublishFrame(id: RequestID(id), topic: topic, entry: message.entry(dedupID: client.dedupID(id, 0))))
+        let client = self.client
         do {
-            try client.submitPublish(id: id, frame: frame, topic: topic, count: 1, completion: .callback { [self] result in
-                self.completed(result)
-            }, flushNow: shouldFlush)
+            try client.submitPublish(id: nil, topic: topic, count: 1, completion: .publisher(self), flushNow: shouldFlush) { id in
+                .publish(PublishFrame(id: RequestID(id), topic: topic, entry: message.entry(dedupID: client.dedupID(id, 0))))
+            }
         } catch {
             completed(.failure(error))
             throw error
@@ -154,7 +153,8 @@ public final class BatchingPublisher: Sendable {
         try Task.checkCancellation()
     }
 
-    private func completed(_ result: Result<PublishConfirm, RoostClientError>) {
+    /// One publish's outcome (called by the client, on the connection's event loop).
+    func completed(_ result: Result<PublishConfirm, RoostClientError>) {
         onConfirm?(result)
         let (waiter, flushers) = state.withLockedValue { state -> ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Void, any Error>]) in
             state.inFlight -= 1

@@ -25,7 +25,7 @@ public final class RoostClient: Sendable {
 
     let parsedURL: Result<WebSocketURL, RoostClientError>
     let codec: any FrameCodec
-    let dedupPrefix: String
+    let dedupIDs: DedupIDGenerator
     let state = NIOLockedValueBox(ClientState())
     var logger: Logger { configuration.logger }
 
@@ -36,7 +36,7 @@ public final class RoostClient: Sendable {
         self.parsedURL = Result { () throws(RoostClientError) in try WebSocketURL(url) }
         self.codec = configuration.encoding.codec
         var random = SystemRandomNumberGenerator()
-        self.dedupPrefix = String(random.next() as UInt64, radix: 36) + "-"
+        self.dedupIDs = DedupIDGenerator(using: &random)
     }
 
     /// The current connection state.
@@ -96,7 +96,7 @@ public final class RoostClient: Sendable {
 
     func dedupID(_ id: Int64, _ index: Int) -> String? {
         guard configuration.assignDedupIDs else { return nil }
-        return index == 0 ? dedupPrefix + String(id) : dedupPrefix + String(id) + "." + String(index)
+        return dedupIDs.id(request: id, index: index)
     }
 
     private func awaitPublish(
@@ -124,13 +124,26 @@ public final class RoostClient: Sendable {
     func submitPublish(
         id: Int64, frame: ClientFrame, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool = true
     ) throws(RoostClientError) {
+        try submitPublish(id: id, topic: topic, count: count, completion: completion, flushNow: flushNow) { _ in frame }
+    }
+
+    /// As above, with the request id taken under the same lock hold (`id` nil) and the frame made there:
+    /// the batching publisher's path, one lock per message.
+    @discardableResult
+    func submitPublish(
+        id: Int64?, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool,
+        frame makeFrame: (Int64) -> ClientFrame
+    ) throws(RoostClientError) -> Int64 {
         let codec = self.codec
         let limit = configuration.maxPendingRequests
+        var taken: Int64 = 0
         let outcome = state.withLockedValue { state -> SubmitOutcome in
             guard !state.isClosed else { return .failed(.closed) }
+            let id = id ?? state.takeID()
+            taken = id
             if state.cancelled.remove(id) != nil { return .cancelled }
             guard state.pending.count < limit else { return .failed(.tooManyPending(limit)) }
-            let framed = state.append(frame, codec: codec)
+            let framed = state.append(makeFrame(id), codec: codec)
             state.pending[id] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
             if flushNow { return .queued(state.flushDue()) }
             return .deferred(state.deferredFlushDue())
@@ -148,6 +161,7 @@ public final class RoostClient: Sendable {
                 }
             }
         }
+        return taken
     }
 
     /// Longest a publish queued without an immediate flush waits for one. 200 µs: far below a broker's
