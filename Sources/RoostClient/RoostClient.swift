@@ -127,8 +127,9 @@ public final class RoostClient: Sendable {
         try submitPublish(id: id, topic: topic, count: count, completion: completion, flushNow: flushNow) { _ in frame }
     }
 
-    /// As above, with the request id taken under the same lock hold (`id` nil) and the frame made there:
-    /// the batching publisher's path, one lock per message.
+    /// As above, with the request id taken here when `id` is nil (the batching publisher's path) and the
+    /// frame made from it. The frame is encoded and masked outside the client lock, which the event loop
+    /// takes for every confirm: encoding under it made the loop wait on a futex (`perf`, session 3).
     @discardableResult
     func submitPublish(
         id: Int64?, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool,
@@ -136,15 +137,20 @@ public final class RoostClient: Sendable {
     ) throws(RoostClientError) -> Int64 {
         let codec = self.codec
         let limit = configuration.maxPendingRequests
-        var taken: Int64 = 0
+        let started = state.withLockedValue { state -> (id: Int64, maskKey: UInt32)? in
+            guard !state.isClosed else { return nil }
+            return (id ?? state.takeID(), state.masks.nextWord())
+        }
+        guard let (taken, maskKey) = started else { throw .closed }
+        let framed = WebSocketFraming.maskedFrame(binary: codec.encoding == .binary, maskKey: maskKey) {
+            codec.encode(makeFrame(taken), into: &$0)
+        }
         let outcome = state.withLockedValue { state -> SubmitOutcome in
             guard !state.isClosed else { return .failed(.closed) }
-            let id = id ?? state.takeID()
-            taken = id
-            if state.cancelled.remove(id) != nil { return .cancelled }
+            if state.cancelled.remove(taken) != nil { return .cancelled }
             guard state.pending.count < limit else { return .failed(.tooManyPending(limit)) }
-            let framed = state.append(makeFrame(id), codec: codec)
-            state.pending[id] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
+            state.outbox.append(framed)
+            state.pending[taken] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
             if flushNow { return .queued(state.flushDue()) }
             return .deferred(state.deferredFlushDue())
         }
