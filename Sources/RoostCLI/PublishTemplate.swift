@@ -5,10 +5,11 @@ import RoostProtocol
 /// A publish frame encoded and masked once, then sent many times. All publishes carry request id 1: the
 /// broker confirms in order, so the load generator counts confirms instead of matching them. The first 16
 /// payload bytes can be overwritten with a send timestamp (hex nanoseconds) for end-to-end latency, and,
-/// with `dedup`, the frame carries a dedup id whose last 16 characters are a per-message counter.
+/// with `dedup`, the frame carries a dedup id of 15 bytes, as short as the client library's (a string of up
+/// to 15 bytes costs the broker no allocation): 4 random hex digits, then an 11-digit per-message counter.
 struct PublishTemplate: Sendable {
     static let marker = Array("RoostBenchStamp!".utf8)
-    static let dedupMarker = Array("RoostBenchDedup!".utf8)
+    static let dedupMarker = Array("RoostDedup!".utf8)
     let frame: ByteBuffer
     let payloadStart: Int
     let stampOffset: Int
@@ -24,7 +25,7 @@ struct PublishTemplate: Sendable {
         if encoding == .json { payload.writeString("\"") }
         var encoded = ByteBuffer()
         var random = SystemRandomNumberGenerator()
-        let dedupID = dedup ? String(random.next() as UInt32, radix: 16) + "-" + String(decoding: Self.dedupMarker, as: UTF8.self) : nil
+        let dedupID = dedup ? String(decoding: Self.hex(random.next(), digits: 4) + Self.dedupMarker, as: UTF8.self) : nil
         encoding.codec.encode(
             .publish(PublishFrame(id: RequestID(1), topic: topic, entry: PublishEntry(dedupID: dedupID, payload: payload))),
             into: &encoded)
@@ -52,7 +53,7 @@ struct PublishTemplate: Sendable {
             WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: stampOffset, with: Self.hex(nanoseconds), maskKey: maskKey)
         }
         if let dedupOffset {
-            WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: dedupOffset, with: Self.hex(sequence), maskKey: maskKey)
+            WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: dedupOffset, with: Self.hex(sequence, digits: Self.dedupMarker.count), maskKey: maskKey)
         }
         return copy
     }
@@ -60,9 +61,10 @@ struct PublishTemplate: Sendable {
     /// Whether every message needs its own copy of the frame.
     var variesPerMessage: Bool { dedupOffset != nil }
 
-    static func hex(_ value: UInt64) -> [UInt8] {
+    /// The low `digits` hex digits of `value`, most significant first.
+    static func hex(_ value: UInt64, digits count: Int = 16) -> [UInt8] {
         let digits = Array("0123456789abcdef".utf8)
-        return (0..<16).map { digits[Int((value >> UInt64(60 - $0 * 4)) & 0xF)] }
+        return (0..<count).map { digits[Int((value >> UInt64((count - 1 - $0) * 4)) & 0xF)] }
     }
 
     /// Reads a stamp written by ``stamped(_:)`` from a delivered payload (JSON payloads start with a quote).
