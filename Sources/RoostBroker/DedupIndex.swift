@@ -1,11 +1,12 @@
 /// The hash index of ``DedupTable``: which ring sequence number holds the entry of a key, in a flat array of
 /// 8-byte slots (a 32-bit tag from the key's hash and the low 32 bits of the sequence number), linear probing,
-/// at most half full, deletion by backward shift (no tombstones).
+/// at most three quarters full, deletion by backward shift (no tombstones).
 ///
 /// Why not a `Dictionary<DedupKey, Entry>`: at 10,000 remembered ids its 80-byte buckets span 1.3 MB, and
 /// every probe of a fresh id was a cache miss (`perf`, session 3: most of the table's cost). These slots take
-/// 256 KB at 10,000 ids and a probe compares tags without touching the entries; only a tag match reads the
-/// entry to compare the whole id (the `matches` closure). Not thread-safe: the table's lock guards it.
+/// 128 KB at 10,000 ids (eight to a cache line, so the longer runs of a fuller table cost little next to the
+/// miss of their first slot) and a probe compares tags without touching the entries; only a tag match reads
+/// the entry to compare the whole id (the `matches` closure). Not thread-safe: the table's lock guards it.
 struct DedupIndex {
     private var slots: [UInt64]
     private var mask: Int
@@ -37,7 +38,7 @@ struct DedupIndex {
 
     /// Adds a key (by tag) living at `sequence`.
     mutating func insert(tag: UInt32, sequence: UInt32) {
-        if (count + 1) * 2 > slots.count { grow() }
+        if (count + 1) * 4 > slots.count * 3 { grow() }
         place(UInt64(tag) << 32 | UInt64(sequence))
         count += 1
     }
