@@ -116,15 +116,12 @@ public final class RoostClient: Sendable {
         }
     }
 
-    /// Registers and queues a publish. Throws when the client is closed, too many requests wait, or the
-    /// caller was cancelled before the request was registered.
-    /// With `flushNow` false the frame waits for the next flush (another request's, ``flushSoon()``, or a
-    /// deferred one at most ``deferredFlushDelay`` later): a producer queueing a burst then wakes the event
-    /// loop once instead of once per message.
+    /// Registers and queues a publish, and schedules a flush. Throws when the client is closed, too many
+    /// requests wait, or the caller was cancelled before the request was registered.
     func submitPublish(
-        id: Int64, frame: ClientFrame, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool = true
+        id: Int64, frame: ClientFrame, topic: String, count: Int, completion: PublishCompletion
     ) throws(RoostClientError) {
-        try submitPublish(id: id, topic: topic, count: count, completion: completion, flushNow: flushNow) { _ in frame }
+        try submitPublish(id: id, topic: topic, count: count, completion: completion) { _ in frame }
     }
 
     /// As above, with the request id taken here when `id` is nil (the batching publisher's path) and the
@@ -132,7 +129,7 @@ public final class RoostClient: Sendable {
     /// takes for every confirm: encoding under it made the loop wait on a futex (`perf`, session 3).
     @discardableResult
     func submitPublish(
-        id: Int64?, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool,
+        id: Int64?, topic: String, count: Int, completion: PublishCompletion,
         frame makeFrame: (Int64) -> ClientFrame
     ) throws(RoostClientError) -> Int64 {
         let codec = self.codec
@@ -151,39 +148,21 @@ public final class RoostClient: Sendable {
             guard state.pending.count < limit else { return .failed(.tooManyPending(limit)) }
             state.outbox.append(framed)
             state.pending[taken] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
-            if flushNow { return .queued(state.flushDue()) }
-            return .deferred(state.deferredFlushDue())
+            return .queued(state.flushDue())
         }
         switch outcome {
         case .failed(let error): throw error
         case .cancelled:
             if case .continuation(let c) = completion { c.resume(throwing: CancellationError()) }
         case .queued(let connection): if let connection { scheduleFlush(connection) }
-        case .deferred(let connection):
-            if let connection {
-                connection.eventLoop.scheduleTask(in: Self.deferredFlushDelay) {
-                    self.state.withLockedValue { $0.deferredFlushScheduled = false }
-                    self.flushOutbox(connection)
-                }
-            }
         }
         return taken
-    }
-
-    /// Longest a publish queued without an immediate flush waits for one. 200 µs: far below a broker's
-    /// fsync, so it costs no throughput, and short enough not to matter for latency.
-    static let deferredFlushDelay = TimeAmount.microseconds(200)
-
-    /// Schedules a flush of everything queued (used by the batching publisher at the end of a burst).
-    func flushSoon() {
-        if let connection = state.withLockedValue({ $0.flushDue() }) { scheduleFlush(connection) }
     }
 
     enum SubmitOutcome {
         case failed(RoostClientError)
         case cancelled
         case queued(WebSocketConnection?)
-        case deferred(WebSocketConnection?)
     }
 
     func cancelRequest(_ id: Int64) {
