@@ -58,6 +58,7 @@ public final class BatchingPublisher: Sendable {
         var queued: [OutgoingMessage] = []
         var queuedBytes = 0
         var deferredFlushScheduled = false
+        var frames = 0
     }
 
     /// What a ``BatchingPublisher/flush()`` saw.
@@ -98,6 +99,10 @@ public final class BatchingPublisher: Sendable {
 
     /// Messages confirmed so far.
     public var confirmedCount: Int { state.withLockedValue { $0.confirmed } }
+
+    /// Frames (`publish` or `publish_batch`) handed to the client so far: messages over frames is the average
+    /// batch the publisher achieved.
+    public var framesSent: Int { state.withLockedValue { $0.frames } }
 
     /// Queues one message, suspending while the window is full. Throws the first failure of an earlier
     /// publish (once), `closed`, or `CancellationError` if cancelled while waiting for room.
@@ -182,6 +187,7 @@ public final class BatchingPublisher: Sendable {
     }
 
     private static func take(_ state: inout State) -> [OutgoingMessage] {
+        if !state.queued.isEmpty { state.frames += 1 }
         var batch: [OutgoingMessage] = []
         swap(&batch, &state.queued)
         state.queuedBytes = 0

@@ -34,7 +34,7 @@ import Testing
         #expect(frames.map(\.sizes.count).reduce(0, +) == 1_000)
         // A frame holds at most an eighth of the window; a burst is packed, not sent message by message.
         #expect(frames.allSatisfy { $0.sizes.count <= 25 && $0.batch == ($0.sizes.count > 1) })
-        #expect(frames.count < 1_000)
+        #expect(frames.count < 1_000 && publisher.framesSent == frames.count)
         await client.close()
         await server.shutdown()
     }
