@@ -45,7 +45,8 @@ extension Broker {
             throw BrokerError.storage(error, "creating topic '\(name)'")
         }
         let createdAt = clock.nowMilliseconds()
-        let topic = Topic(name: name, log: log, autoCreated: autoCreated, createdAt: createdAt, configuration: configuration)
+        let topic = Topic(name: name, log: log, autoCreated: autoCreated, createdAt: createdAt, configuration: configuration,
+                          readCache: readCache)
         registry.topics[name] = topic
         registry.metadata[name] = .init(autoCreated: autoCreated, createdAt: createdAt)
         do {

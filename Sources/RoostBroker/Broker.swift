@@ -30,8 +30,12 @@ public final class Broker: Sendable {
     let fanOut: any LiveFanOut
     let stateStore: BrokerStateStore
     let readerQueues: [DispatchQueue]
+    /// Log reads shared by the consumers of every topic, within `readCacheBytes`.
+    let readCache: ReadChunkCache
     let registry = NIOLockedValueBox(Registry())
-    let counters = BrokerCounters()
+    let counters: BrokerCounters
+    /// What all consumers share (one object, not a copy per consumer).
+    let consumerEnvironment: Consumer.Environment
     let nextID = ManagedAtomic<Int>(1)
     let metricsFactory: any MetricsFactory
     /// The instruments every ephemeral consumer shares (one instance, not one per subscription).
@@ -63,6 +67,12 @@ public final class Broker: Sendable {
         self.fanOut = fanOut ?? LocalFanOut(maxMessages: configuration.tailCacheMessages, maxBytes: configuration.tailCacheBytes)
         self.stateStore = try BrokerStateStore(
             directory: stateDirectory, flushIntervalMilliseconds: configuration.consumerFlushIntervalMilliseconds, logger: logger)
+        let counters = BrokerCounters()
+        self.counters = counters
+        self.consumerEnvironment = Consumer.Environment(
+            fanOut: self.fanOut, clock: clock, limits: configuration, logger: logger, counters: counters)
+        self.readCache = ReadChunkCache(budgetBytes: configuration.readCacheBytes,
+            idleMilliseconds: configuration.readCacheIdleMilliseconds, clock: clock)
         self.readerQueues = (0..<configuration.readerQueues).map { DispatchQueue(label: "roost.broker.reader.\($0)") }
         try restore()
         if let interval = configuration.tickIntervalMilliseconds { scheduleTick(every: interval) }
@@ -75,7 +85,8 @@ public final class Broker: Sendable {
         for name in store.logNames() {
             guard let log = store.log(named: name) else { continue }
             let meta = metadata[name] ?? .init(autoCreated: false, createdAt: 0)
-            let topic = Topic(name: name, log: log, autoCreated: meta.autoCreated, createdAt: meta.createdAt, configuration: configuration)
+            let topic = Topic(name: name, log: log, autoCreated: meta.autoCreated, createdAt: meta.createdAt, configuration: configuration,
+                readCache: readCache)
             do {
                 try topic.rebuildDedup(now: now, configuration: configuration)
             } catch {
@@ -111,19 +122,20 @@ public final class Broker: Sendable {
             changed: { [weak self] consumer in self?.stateStore.markDirty(consumer) })
         let queue = readerQueues[Int(UInt(bitPattern: name.hashValue) % UInt(readerQueues.count))]
         let consumer = Consumer(
-            name: name, durable: durable, settings: settings, queue: queue, fanOut: fanOut, clock: clock,
-            limits: configuration, hooks: hooks, logger: logger, counters: counters,
+            name: name, durable: durable, settings: settings, queue: queue, environment: consumerEnvironment, hooks: hooks,
             metrics: durable ? ConsumerMetrics(consumer: name, durable: true, factory: metricsFactory) : ephemeralMetrics)
         consumer.state.withLockedValue { $0.createdAt = createdAt }
         return consumer
     }
 
-    /// Runs the broker's timed work as of the clock's now: ack wait expiry, delayed negative acks, gauges.
+    /// Runs the broker's timed work as of the clock's now: ack wait expiry, delayed negative acks, gauges, and
+    /// dropping read-cache chunks idle for `readCacheIdleMilliseconds`.
     /// The broker calls it every `tickIntervalMilliseconds`; tests call it after advancing a manual clock.
     public func tick() {
         let now = clock.nowMilliseconds()
         let consumers = registry.withLockedValue { Array($0.consumers.values) }
         for consumer in consumers { consumer.tick(now: now) }
+        readCache.expireIdle(now: now)
     }
 
     private func scheduleTick(every interval: Int64) {
@@ -175,7 +187,8 @@ public final class Broker: Sendable {
             topics: topics, consumers: consumers.count, durableConsumers: consumers.filter(\.durable).count,
             subscriptions: consumers.reduce(0) { $0 + $1.memberCount },
             messagesIn: counters.messagesIn.load(ordering: .relaxed), messagesOut: counters.messagesOut.load(ordering: .relaxed),
-            duplicatesDropped: counters.duplicates.load(ordering: .relaxed))
+            duplicatesDropped: counters.duplicates.load(ordering: .relaxed),
+            readCacheBytes: readCache.usage.bytes, readCacheChunks: readCache.usage.chunks)
     }
 
     func ensureRunning(_ registry: Registry) throws(BrokerError) {

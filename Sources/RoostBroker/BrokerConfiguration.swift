@@ -30,11 +30,17 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var readBatchMessages: Int
     /// Largest read from the log for one catch-up step, bytes. Default 1 MiB.
     public var readBatchBytes: Int
-    /// Chunks of `readBatchMessages` messages (each at most `readBatchBytes`) kept per topic after a consumer read
-    /// them from the log, so that consumers catching up together (subscribers behind a fast publisher, past the
-    /// tail cache) read and decode each chunk once and share its messages and their encodings. Default 4; 0 turns
-    /// the cache off.
-    public var readCacheChunks: Int
+    /// Bytes of log reads kept in memory for the whole broker, so that consumers catching up together
+    /// (subscribers behind a fast publisher, past the tail cache; several replays) read and decode each chunk of
+    /// `readBatchMessages` messages once and share its messages and their encodings. One budget for all topics:
+    /// the topics being read get the chunks, the least recently used chunk goes first. A chunk is charged what it
+    /// keeps alive (its read buffers whole, per-message objects, room for its encodings). Default 128 MiB: about
+    /// 90 chunks of 4,096 messages of 128 bytes, so 100 subscribers may drift up to ~370,000 messages apart and
+    /// still share reads. 0 turns the cache off.
+    public var readCacheBytes: Int
+    /// A cached chunk nobody read for this long is dropped at the broker's tick, ms: a finished replay does not
+    /// keep its memory until other reads push it out. Default 10,000.
+    public var readCacheIdleMilliseconds: Int64
     /// Serial queues that run consumer delivery and log reads. Default 4: reads block on disk, so a few
     /// queues keep the cores busy without a thread per consumer.
     public var readerQueues: Int
@@ -62,7 +68,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         tailCacheBytes: Int = 4 << 20,
         readBatchMessages: Int = 4_096,
         readBatchBytes: Int = 1 << 20,
-        readCacheChunks: Int = 4,
+        readCacheBytes: Int = 128 << 20,
+        readCacheIdleMilliseconds: Int64 = 10_000,
         readerQueues: Int = 4,
         maxInFlightLimit: Int = 10_000,
         maxMembersPerConsumer: Int = 64,
@@ -80,7 +87,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.tailCacheBytes = tailCacheBytes
         self.readBatchMessages = readBatchMessages
         self.readBatchBytes = readBatchBytes
-        self.readCacheChunks = readCacheChunks
+        self.readCacheBytes = readCacheBytes
+        self.readCacheIdleMilliseconds = readCacheIdleMilliseconds
         self.readerQueues = readerQueues
         self.maxInFlightLimit = maxInFlightLimit
         self.maxMembersPerConsumer = maxMembersPerConsumer
@@ -92,7 +100,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         let positives = [maxMessageBytes, maxBatchMessages, maxBatchBytes, dedupMaxEntriesPerTopic, tailCacheMessages,
                          tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer]
         if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
-            || consumerFlushIntervalMilliseconds < 0 || readCacheChunks < 0 {
+            || consumerFlushIntervalMilliseconds < 0 || readCacheBytes < 0
+            || readCacheIdleMilliseconds < 0 {
             throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
         }
     }

@@ -10,4 +10,8 @@ public struct BrokerStats: Sendable, Hashable {
     public var messagesOut: Int64
     /// Publishes answered from the dedup table since the broker started.
     public var duplicatesDropped: Int64
+    /// Bytes the read cache holds now, as it charges them (`readCacheBytes` is the limit).
+    public var readCacheBytes: Int = 0
+    /// Chunks the read cache holds now.
+    public var readCacheChunks: Int = 0
 }

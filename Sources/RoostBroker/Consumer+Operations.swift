@@ -114,8 +114,12 @@ extension Consumer {
     /// Ack wait expiry and delayed nacks as of `now`; refreshes the lag and in-flight gauges.
     func tick(now: Int64) {
         let (wake, inFlight, lag) = state.withLockedValue { state in
-            // Members present: run the pump too, so a read that failed is retried once per tick.
-            let wake = state.tick(now: now) || !state.members.isEmpty
+            // A read that failed is retried once per tick (members present); otherwise only timed work wakes the pump.
+            var wake = state.tick(now: now)
+            if state.readFailed, !state.members.isEmpty {
+                state.readFailed = false
+                wake = true
+            }
             var inFlight = 0
             var lag: Int64 = 0
             for cursor in state.cursors.values {

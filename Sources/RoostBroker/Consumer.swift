@@ -31,36 +31,50 @@ final class Consumer: LiveListener {
         var changed: @Sendable (Consumer) -> Void
     }
 
+    /// What every consumer of one broker uses the same of: held once by the broker, not copied into each consumer
+    /// (an ephemeral consumer exists per subscription, and idle subscriptions are counted in bytes, issue 4).
+    final class Environment: Sendable {
+        let fanOut: any LiveFanOut
+        let clock: any WallClock
+        let limits: BrokerConfiguration
+        let logger: Logger
+        let counters: BrokerCounters
+
+        init(fanOut: any LiveFanOut, clock: any WallClock, limits: BrokerConfiguration, logger: Logger, counters: BrokerCounters) {
+            self.fanOut = fanOut
+            self.clock = clock
+            self.limits = limits
+            self.logger = logger
+            self.counters = counters
+        }
+    }
+
     let name: String
     let durable: Bool
     let settings: Settings
     let queue: DispatchQueue
-    let fanOut: any LiveFanOut
-    let clock: any WallClock
-    let limits: BrokerConfiguration
+    let environment: Environment
     let hooks: Hooks
-    let logger: Logger
     let metrics: ConsumerMetrics
-    let counters: BrokerCounters
+    var fanOut: any LiveFanOut { environment.fanOut }
+    var clock: any WallClock { environment.clock }
+    var limits: BrokerConfiguration { environment.limits }
+    var logger: Logger { environment.logger }
+    var counters: BrokerCounters { environment.counters }
     /// Set when the consumer is deleted, so that a flush in progress does not write it again.
     let deleted = ManagedAtomic(false)
     let state: NIOLockedValueBox<ConsumerState>
 
     init(
-        name: String, durable: Bool, settings: Settings, queue: DispatchQueue, fanOut: any LiveFanOut,
-        clock: any WallClock, limits: BrokerConfiguration, hooks: Hooks, logger: Logger, counters: BrokerCounters,
+        name: String, durable: Bool, settings: Settings, queue: DispatchQueue, environment: Environment, hooks: Hooks,
         metrics: ConsumerMetrics
     ) {
-        self.counters = counters
         self.name = name
         self.durable = durable
         self.settings = settings
         self.queue = queue
-        self.fanOut = fanOut
-        self.clock = clock
-        self.limits = limits
+        self.environment = environment
         self.hooks = hooks
-        self.logger = logger
         self.metrics = metrics
         self.state = NIOLockedValueBox(ConsumerState(settings: settings))
     }
@@ -147,6 +161,7 @@ final class Consumer: LiveListener {
             return (true, false)
         } catch {
             logger.error("consumer read failed", metadata: ["consumer": "\(name)", "topic": "\(read.topic.name)", "error": "\(error)"])
+            state.withLockedValue { $0.readFailed = true }
             return (outbox.progressed, false)
         }
         var fresh = state.withLockedValue { state in

@@ -32,11 +32,13 @@ struct Outbox {
     /// The stored state (floors) changed.
     var changed = false
     var redeliveries = 0
+    /// The deliveries were just read from the log (a pump step's read, on a reader queue).
+    var fromLog = false
 
     mutating func send(metrics: ConsumerMetrics, counters: BrokerCounters) {
         var total = 0
         for (_, entry) in deliveries where !entry.batch.isEmpty {
-            entry.sink.deliver(entry.batch)
+            if fromLog { entry.sink.deliverFromLog(entry.batch) } else { entry.sink.deliver(entry.batch) }
             total += entry.batch.count
         }
         if total > 0 { counters.messagesOut.wrappingIncrement(by: Int64(total), ordering: .relaxed) }
@@ -59,6 +61,9 @@ struct ConsumerState: Sendable {
     var pumpAgain = false
     /// When the consumer was created, ms since the epoch.
     var createdAt: Int64 = 0
+    /// A log read failed (an I/O error, not damage or retention): the next broker tick runs the pump to retry it.
+    /// Without one the tick leaves the consumer alone, so idle subscriptions cost no work ten times a second.
+    var readFailed = false
 
     init(settings: Consumer.Settings) {
         self.settings = settings
@@ -132,6 +137,7 @@ struct ConsumerState: Sendable {
     /// Hands messages read from the log to members (the second half of a step).
     mutating func assignFresh(topic: String, messages: [Message], fromLog: Bool, now: Int64, limits: BrokerConfiguration) -> Outbox {
         var outbox = Outbox()
+        outbox.fromLog = fromLog
         assign(topic: topic, messages: messages, fromLog: fromLog, now: now, outbox: &outbox)
         return outbox
     }

@@ -107,9 +107,16 @@ public protocol DeliverySink: Sendable {
     /// `offsets` of `topic` are damaged on disk and were skipped: they will never be delivered; delivery goes
     /// on after them. Sent once per damaged stretch per subscription (again after a restart).
     func skippedDamaged(topic: String, offsets: Range<Int64>)
+    /// Like ``deliver(_:)``, for messages just read from the log for a subscription catching up. Always called
+    /// on a broker reader queue (never on a publisher's thread), so a sink may prepare the batch here, off the
+    /// connection's event loop (the server encodes it).
+    func deliverFromLog(_ deliveries: [Delivery])
 }
 
 extension DeliverySink {
+    /// Default: the same as ``deliver(_:)``.
+    public func deliverFromLog(_ deliveries: [Delivery]) { deliver(deliveries) }
+
     /// Default: the notice is dropped (the broker has logged it and counted it in its metrics).
     public func skippedDamaged(topic: String, offsets: Range<Int64>) {}
 }

@@ -1,3 +1,4 @@
+import NIOCore
 import RoostStorage
 import Synchronization
 
@@ -15,10 +16,12 @@ public final class MessageBlock: Sendable {
     /// slices, small enough that a message held in flight does not keep the encoding of a whole log read.
     public static let segmentSize = 256
 
-    /// Segment encodings kept per wire encoding, most recently used first out last. Subscribers of a block move
-    /// through it together, so a few segments serve them; a block read by one lagging subscriber alone keeps
-    /// only these few instead of its whole encoding (a read block has up to 16 segments of ~50 KB each).
-    public static let cachedSegments = 4
+    /// Segment encodings kept per wire encoding, most recently used first out last: 16, all segments of a read of
+    /// 4,096 messages (`readBatchMessages`). Subscribers sharing a read (the broker's read cache) may be spread over
+    /// the whole block, behind a publisher that outran them; keeping fewer made each of them encode again the
+    /// segments the others had already moved past. A block held by one lagging subscriber alone keeps its
+    /// encodings too, but no more than its records' worth, and only while its messages are in flight.
+    public static let cachedSegments = 16
 
     private struct Entry {
         let encoding: MessageEncodingKey
@@ -35,6 +38,73 @@ public final class MessageBlock: Sendable {
     init(topic: String, records: [StoredRecord]) {
         self.topic = topic
         self.records = records
+    }
+
+    /// Memory a `Message` and its record cost besides their bytes of payload: the `Message` object, the
+    /// `StoredRecord` in ``records`` (offset, timestamp, two buffer views, headers array) and the array slot that
+    /// holds the message. An estimate, rounded up (x86-64, jemalloc size classes).
+    static let perMessageOverhead = 224
+
+    /// Bytes this block keeps alive, for caches that must stay within a byte budget: the whole storage of every
+    /// buffer its records are slices of (a log read keeps its read buffers whole, not just the records' bytes),
+    /// ``perMessageOverhead`` per message, and room for what ``encoded(as:segment:_:)`` may cache for one wire
+    /// encoding: up to ``cachedSegments`` segments at 4/3 of the payload (base64) plus 64 bytes of envelope per
+    /// message (subscribers of the other encoding reading the same block add up to that again). Walks the records
+    /// once (O(n)); call it once per block.
+    public var retainedBytes: Int {
+        var encodable = 0
+        for record in records.prefix(Self.cachedSegments * Self.segmentSize) {
+            encodable += (record.value.readableBytes + (record.key?.readableBytes ?? 0)) * 4 / 3 + 64
+        }
+        return Self.footprint(records).storage + records.count * Self.perMessageOverhead + encodable
+    }
+
+    /// The bytes of keys and payloads of `records`, and the capacity of the distinct buffers they are slices of.
+    private static func footprint(_ records: [StoredRecord]) -> (used: Int, storage: Int) {
+        var used = 0
+        var storage = 0
+        var seen = Set<UnsafeMutableRawPointer>()
+        var last: UnsafeMutableRawPointer?
+        func note(_ buffer: ByteBuffer) {
+            used += buffer.readableBytes
+            // The storage object's address, without a retain: identity only, never dereferenced.
+            let id = buffer.withVeryUnsafeBytesWithStorageManagement { $1.toOpaque() }
+            guard id != last else { return }
+            last = id
+            if seen.insert(id).inserted { storage += buffer.storageCapacity }
+        }
+        for record in records {
+            note(record.value)
+            if let key = record.key { note(key) }
+        }
+        return (used, storage)
+    }
+
+    /// `records` as they are, or, when the buffers they are slices of are much larger than the records' bytes
+    /// (more than twice their keys and payloads plus 64 KiB), with keys and payloads copied into one buffer of
+    /// their size. A log read of a few records of a large batch (group commit writes batches of up to
+    /// `maxBatchBytes`, 8 MiB) holds the whole batch's buffer; a cache or an in-flight message keeping those
+    /// records would pin it all. The copy is one pass over bytes that are about to be encoded anyway.
+    public static func compacted(_ records: [StoredRecord]) -> [StoredRecord] {
+        let (used, storage) = footprint(records)
+        guard storage > 2 * used + (64 << 10) else { return records }
+        // Everything is written before the first slice is taken: a write to a shared buffer would copy it.
+        var copy = ByteBufferAllocator().buffer(capacity: used)
+        for record in records {
+            if let key = record.key { copy.writeImmutableBuffer(key) }
+            copy.writeImmutableBuffer(record.value)
+        }
+        var position = copy.readerIndex
+        func take(_ length: Int) -> ByteBuffer? {
+            defer { position += length }
+            return copy.getSlice(at: position, length: length)
+        }
+        var moved = records
+        for index in moved.indices {
+            if let key = records[index].key { moved[index].key = take(key.readableBytes) ?? key }
+            moved[index].value = take(records[index].value.readableBytes) ?? records[index].value
+        }
+        return moved
     }
 
     /// One `Message` per record, all sharing one block.

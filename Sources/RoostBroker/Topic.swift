@@ -16,7 +16,10 @@ final class Topic: Sendable {
     let messagesOut: Counter
     let readCache: TopicReadCache
 
-    init(name: String, log: any TopicLog, autoCreated: Bool, createdAt: Int64, configuration: BrokerConfiguration) {
+    /// - Parameter readCache: the broker's shared read cache; `nil` for one of the topic's own, sized by
+    ///   `configuration` (tests).
+    init(name: String, log: any TopicLog, autoCreated: Bool, createdAt: Int64, configuration: BrokerConfiguration,
+         readCache: ReadChunkCache? = nil) {
         self.name = name
         self.log = log
         self.autoCreated = autoCreated
@@ -24,7 +27,9 @@ final class Topic: Sendable {
         self.dedup = DedupTable(windowMilliseconds: configuration.dedupWindowMilliseconds, maxEntries: configuration.dedupMaxEntriesPerTopic)
         self.messagesIn = Counter(label: "roost_broker_messages_in_total", dimensions: [("topic", name)])
         self.messagesOut = Counter(label: "roost_broker_messages_out_total", dimensions: [("topic", name)])
-        self.readCache = TopicReadCache(chunkMessages: configuration.readBatchMessages, maxChunks: configuration.readCacheChunks)
+        let shared = readCache ?? ReadChunkCache(budgetBytes: configuration.readCacheBytes,
+            idleMilliseconds: configuration.readCacheIdleMilliseconds, clock: SystemWallClock())
+        self.readCache = TopicReadCache(chunkMessages: configuration.readBatchMessages, shared: shared)
     }
 
     /// Rebuilds the dedup table from the `roost-dedup-id` headers of the log's tail: the records within the

@@ -1,78 +1,71 @@
-import NIOConcurrencyHelpers
+import Atomics
 import RoostStorage
 
-/// The last few chunks of a topic that consumers read from its log, for consumers that catch up together: a
-/// fan-out whose publisher ran past the tail cache, several replays at once. Without it each of 100 subscribers
-/// reads, checksums and decodes its own copy of the same records and encodes its own copy of each delivery;
-/// with it a chunk is read once and its `Message` instances, with their encoding cache, are shared.
+/// One topic's view of the broker's ``ReadChunkCache``: chunks of the topic that consumers read from its log, for
+/// consumers that catch up together (a fan-out whose publisher ran past the tail cache, several replays at once).
+/// Without it each of 100 subscribers reads, checksums and decodes its own copy of the same records and encodes its
+/// own copy of each delivery; with it a chunk is read once and its `Message` instances, with their encoding cache,
+/// are shared.
 ///
 /// Chunks start at multiples of `chunkMessages`, so consumers a few messages apart hit the same chunk; only whole
-/// chunks (all in the log already) are cached. At most `maxChunks` chunks (each at most `maxBytes` of records) are
-/// kept; the least recently read goes first.
-/// Thread-safe: a lock guards the chunk list; log reads run outside it (two consumers missing the same chunk at
-/// once both read it, which is only wasted work).
+/// chunks (all in the log already) are cached. How many chunks stay is up to the shared cache's byte budget.
+/// Thread-safe.
 final class TopicReadCache: Sendable {
-    private struct Chunk: Sendable {
-        let base: Int64
-        let messages: [Message]
-    }
+    private static let ids = ManagedAtomic<Int>(0)
 
     private let chunkMessages: Int
-    private let maxChunks: Int
-    /// Most recently used last.
-    private let chunks = NIOLockedValueBox<[Chunk]>([])
+    private let shared: ReadChunkCache
+    /// This topic's part of the shared cache's keys (unique per `Topic` instance, so a topic deleted and created
+    /// again never sees the old one's chunks).
+    private let id = TopicReadCache.ids.wrappingIncrementThenLoad(ordering: .relaxed)
 
-    init(chunkMessages: Int, maxChunks: Int) {
+    init(chunkMessages: Int, shared: ReadChunkCache) {
         self.chunkMessages = max(1, chunkMessages)
-        self.maxChunks = maxChunks
+        self.shared = shared
     }
+
+    deinit { shared.removeTopic(id) }
+
+    private func key(_ base: Int64) -> ReadChunkCache.Key { ReadChunkCache.Key(topic: id, base: base) }
 
     /// At most `maxMessages` messages of `topic` from `offset` on, from a cached chunk or from the log.
     func read(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
         let base = offset - offset % Int64(chunkMessages)
         // Near the end of the log (a reader that raced an append to the tail cache) only the asked-for messages are
         // read: a chunk read from its start would decode up to a chunk of records for a message or two.
-        guard maxChunks > 0, topic.log.endOffset - base >= Int64(chunkMessages) else {
+        guard shared.budgetBytes > 0, topic.log.endOffset - base >= Int64(chunkMessages) else {
             return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
         }
-        let cached: [Message]? = chunks.withLockedValue { chunks in
-            guard let index = chunks.firstIndex(where: { $0.base == base }) else { return nil }
-            let chunk = chunks.remove(at: index)
-            chunks.append(chunk)
-            return chunk.messages
+        // The chunk from its start (or the log's, after retention), so the consumers behind this one hit it too. A
+        // chunk cut short by `maxBytes` (large messages) goes on in a part that starts where it ended, cached under
+        // that offset: every reader cuts the same log at the same places, so they share the parts too.
+        var start = base
+        while true {
+            let messages = try shared.load(key(start)) {
+                try Self.readLog(topic, from: max(start, min(offset, topic.log.startOffset)),
+                    maxMessages: Int(base + Int64(chunkMessages) - start), maxBytes: maxBytes)
+            }
+            if let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) { return hit }
+            guard let last = messages.last?.offset, last >= start, last < offset, last + 1 < base + Int64(chunkMessages) else { break }
+            start = last + 1
         }
-        if let cached, let hit = Self.slice(cached, from: offset, maxMessages: maxMessages) { return hit }
-
-        // The chunk from its start (or the log's, after retention), so the consumers behind this one hit it too.
-        let start = max(base, min(offset, topic.log.startOffset))
-        let messages = try Self.readLog(topic, from: start, maxMessages: chunkMessages, maxBytes: maxBytes)
-        guard let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) else {
-            // The chunk ended before `offset` (cut by bytes): read exactly what was asked for, uncached.
-            return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
-        }
-        chunks.withLockedValue { chunks in
-            chunks.removeAll { $0.base == base }
-            chunks.append(Chunk(base: base, messages: messages))
-            if chunks.count > maxChunks { chunks.removeFirst(chunks.count - maxChunks) }
-        }
-        return hit
+        // The chunk starts after `offset` (read before a retention change): read exactly what was asked for, uncached.
+        return try Self.readLog(topic, from: offset, maxMessages: maxMessages, maxBytes: maxBytes)
     }
 
     /// The start of the chunk a consumer at `offset` will read next and that is not cached yet: the chunk of
-    /// `offset`, or else the one after it; `nil` when both are cached or not complete in the log yet. For read-ahead:
-    /// a consumer waiting for credit has its next chunk read meanwhile, so the read is not in the way when credit
-    /// comes back. Cheap (a lock and a scan of at most `maxChunks` entries), so it may run under a consumer's lock.
+    /// `offset`, or else the one after it; `nil` when both are cached (or being read) or not complete in the log
+    /// yet. For read-ahead: a consumer waiting for credit has its next chunk read meanwhile, so the read is not in
+    /// the way when credit comes back. Cheap (a lock and two lookups), so it may run under a consumer's lock.
     func chunkToReadAhead(_ topic: Topic, from offset: Int64) -> Int64? {
-        guard maxChunks > 1 else { return nil }
+        guard shared.budgetBytes > 0 else { return nil }
         let size = Int64(chunkMessages)
         let base = offset - offset % size
         let end = topic.log.endOffset
-        return chunks.withLockedValue { chunks in
-            for candidate in [base, base + size] where end - candidate >= size {
-                if !chunks.contains(where: { $0.base == candidate }) { return candidate }
-            }
-            return nil
+        for candidate in [base, base + size] where end - candidate >= size {
+            if !shared.contains(key(candidate)) { return candidate }
         }
+        return nil
     }
 
     /// Reads the chunk starting at `base` into the cache (read-ahead; see ``chunkToReadAhead(_:from:)``).
@@ -81,7 +74,8 @@ final class TopicReadCache: Sendable {
     }
 
     private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
-        MessageBlock.messages(topic: topic.name, records: try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records)
+        let records = try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records
+        return MessageBlock.messages(topic: topic.name, records: MessageBlock.compacted(records))
     }
 
     /// The messages from `offset` on, or `nil` when `messages` does not reach it.

@@ -85,6 +85,12 @@ struct ServeSettings {
         Key(name: "max_delivery_batch", help: "largest batch a subscription may ask for (default 1000)") {
             $0.session.maxDeliveryBatch = try int($1)
         },
+        Key(name: "read_cache_bytes", help: "log reads kept for consumers catching up together, whole broker; 0 = off (default 128 MiB)") {
+            $0.broker.readCacheBytes = try int($1)
+        },
+        Key(name: "read_cache_idle_ms", help: "drop a cached read nobody used for this long, ms (default 10000)") {
+            $0.broker.readCacheIdleMilliseconds = try int64($1)
+        },
         Key(name: "max_pending_publishes", help: "unconfirmed publishes per connection before reading pauses (default 4096)") {
             $0.session.maxPendingPublishes = try int($1)
         },

@@ -8,7 +8,8 @@ import Synchronization
 /// Metric names (Prometheus): `roost_topics`, `roost_consumers`, `roost_log_size_bytes`,
 /// `roost_topic_end_offset{topic}`, `roost_topic_messages{topic}`, `roost_topic_size_bytes{topic}`,
 /// `roost_consumer_lag{consumer}` (durable consumers only: ephemeral names come and go), `roost_messages_in_total`
-/// and `roost_messages_out_total` (the broker's totals, every publish path and redeliveries included).
+/// and `roost_messages_out_total` (the broker's totals, every publish path and redeliveries included),
+/// `roost_read_cache_bytes` and `roost_read_cache_chunks` (the broker's shared read cache).
 final class BrokerGauges: Sendable {
     private struct Sample {
         var at: UInt64 = DispatchTime.now().uptimeNanoseconds
@@ -27,6 +28,8 @@ final class BrokerGauges: Sendable {
     private let logSize: Meter
     private let messagesIn: Counter
     private let messagesOut: Counter
+    private let readCacheBytes: Meter
+    private let readCacheChunks: Meter
     private let perTopic = Mutex<[String: (end: Meter, messages: Meter, size: Meter)]>([:])
     private let perConsumer = Mutex<[String: Meter]>([:])
     private let sample = Mutex(Sample())
@@ -39,6 +42,8 @@ final class BrokerGauges: Sendable {
         logSize = Meter(label: "roost_log_size_bytes", factory: factory)
         messagesIn = Counter(label: "roost_messages_in_total", factory: factory)
         messagesOut = Counter(label: "roost_messages_out_total", factory: factory)
+        readCacheBytes = Meter(label: "roost_read_cache_bytes", factory: factory)
+        readCacheChunks = Meter(label: "roost_read_cache_chunks", factory: factory)
     }
 
     /// Milliseconds since the server was assembled.
@@ -61,6 +66,8 @@ final class BrokerGauges: Sendable {
         let stats = broker.stats()
         topics.set(topicList.count)
         consumers.set(consumerList.count)
+        readCacheBytes.set(stats.readCacheBytes)
+        readCacheChunks.set(stats.readCacheChunks)
         var total: Int64 = 0
         for topic in topicList {
             total += topic.sizeInBytes

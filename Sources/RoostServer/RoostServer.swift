@@ -172,12 +172,13 @@ public final class RoostServer: Sendable {
             return
         }
         self.metrics.connectionOpened()
+        let credential = ConnectionCredential(limiter: self.security.connectionLimiter)
+        // One close callback for both (each callback is a closure context and a callback-list entry per connection).
         channel.closeFuture.whenComplete { _ in
             _ = self.state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
             self.metrics.connectionClosed()
+            credential.release()
         }
-        let credential = ConnectionCredential(limiter: self.security.connectionLimiter)
-        channel.closeFuture.whenComplete { _ in credential.release() }
         let httpHandlers: [any RemovableChannelHandler] = [
             decoder, HTTPServerPipelineHandler(), HTTPServerProtocolErrorHandler(), timeout,
             HandshakeValidationHandler(),

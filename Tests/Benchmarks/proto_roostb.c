@@ -13,6 +13,7 @@
  * seq % N == 0 and ends at seq % N == N - 1, so -w and -c must be multiples of N (checked in init).
  * wsbench payloads are letters and digits, so they go into a JSON string as they are.
  */
+#define _GNU_SOURCE /* memmem */
 #include "wsbench.h"
 
 #include <stdio.h>
@@ -95,16 +96,20 @@ static const uint8_t *field(const uint8_t *d, size_t len, const char *key)
     return NULL;
 }
 
-/* Every "data":"<payload>" in d[0..len) is one delivery (payloads hold no quotes). */
+/* Every "data":"<payload>" in d[0..len) is one delivery (payloads hold no quotes; Roost writes no space around
+ * the colon). memmem skips the other fields' bytes in wide steps: a byte-by-byte field search made this parser,
+ * not the server, the bottleneck of a 100-subscriber fan-out. */
 static void deliveries(conn *c, const uint8_t *d, size_t len)
 {
+    static const char key[] = "\"data\":\"";
     const uint8_t *end = d + len;
     while (d < end) {
-        const uint8_t *v = field(d, (size_t)(end - d), "data");
-        if (!v || *v != '"') return;
-        const uint8_t *q = memchr(v + 1, '"', (size_t)(end - v - 1));
+        const uint8_t *v = memmem(d, (size_t)(end - d), key, sizeof key - 1);
+        if (!v) return;
+        v += sizeof key - 1;
+        const uint8_t *q = memchr(v, '"', (size_t)(end - v));
         if (!q) return;
-        ev_delivery(c, v + 1, (size_t)(q - v - 1));
+        ev_delivery(c, v, (size_t)(q - v));
         d = q + 1;
     }
 }

@@ -6,7 +6,8 @@
 # Env: ROOST (release binary; default .build/release/roost), REPS (1), DUR (5 s), DIR (work directory, /tmp/ws-vs-nats),
 #      OUT ($DIR/results.txt), PORT_OFFSET (added to every port, 0; lets several copies run side by side)
 #
-# wsbench comes from ../shared/wsbench with this directory's roostb plugin (build-wsbench.sh). Servers listen on
+# wsbench comes from ../shared/wsbench with this directory's roostb (JSON) and roostbin (binary) plugins
+# (build-wsbench.sh). Servers listen on
 # 127.0.0.1 only; only processes started here are stopped, by PID. NATS: the config of wsbench's bench/anchors.sh
 # (2.9.10, WebSocket listener, JetStream file storage).
 set -u
@@ -104,6 +105,8 @@ sec_fanout() {
     for f in never always; do
         start_roost $f
         m fanout_roost_${f}_s100_b64 roost -- fanout -P roostb --url $ROOST_WS -s 100 -b 64 -d $DUR --drain 60
+        # the same in the binary encoding (roost.v1.binary): fewer bytes per delivery, cheaper to parse
+        m fanout_roost_${f}_s100_b64_bin roost -- fanout -P roostbin --url $ROOST_WS --topic bench.bin -s 100 -b 64 -d $DUR --drain 60
         stop roost
     done
 }

@@ -48,15 +48,37 @@ import Testing
 
     /// Only the last few segments made per key stay cached: an older one is made again when asked for.
     @Test func onlyTheLastFewSegmentsStayCached() {
-        let block = MessageBlock.messages(topic: "t", records: records(256 * 6))[0].block
+        let kept = MessageBlock.cachedSegments
+        let block = MessageBlock.messages(topic: "t", records: records(256 * (kept + 2)))[0].block
         let key = MessageEncodingKey(rawValue: 1)
         var made: [Int] = []
         let encode = { (segment: Int) in block.encoded(as: key, segment: segment) { _, _ in made.append(segment); return segment } }
-        for segment in 0..<6 { _ = encode(segment) }
-        _ = encode(5)
+        for segment in 0..<kept + 2 { _ = encode(segment) }
+        _ = encode(kept + 1)
         _ = encode(2)
-        #expect(made == Array(0..<6), "segments 2...5 are the last \(MessageBlock.cachedSegments) made")
+        #expect(made == Array(0..<kept + 2), "segments 2...\(kept + 1) are the last \(kept) made")
         _ = encode(0)
-        #expect(made == Array(0..<6) + [0], "segment 0 was dropped and is made again")
+        #expect(made == Array(0..<kept + 2) + [0], "segment 0 was dropped and is made again")
+    }
+}
+
+extension MessageBlockTests {
+    /// A few records of a large buffer are copied out, byte for byte, into a buffer of their size; records that
+    /// fill their buffer are left as they are.
+    @Test func recordsOfALargeBufferAreCompacted() {
+        let big = ByteBuffer(repeating: 0x62, count: 1 << 20)
+        var mixed = ByteBuffer(string: "k0v0k1v1")
+        mixed.writeImmutableBuffer(big)
+        let records = [
+            StoredRecord(offset: 0, timestamp: 1, key: mixed.getSlice(at: 0, length: 2), value: mixed.getSlice(at: 2, length: 2)!),
+            StoredRecord(offset: 1, timestamp: 1, key: nil, headers: [RecordHeader(name: "h", value: "v")], value: mixed.getSlice(at: 6, length: 2)!),
+        ]
+        let compacted = MessageBlock.compacted(records)
+        #expect(compacted == records, "same offsets, keys, headers and bytes")
+        #expect(compacted.allSatisfy { $0.value.storageCapacity < 1_024 })
+        #expect(ReadChunkCache.cost(of: MessageBlock.messages(topic: "t", records: compacted))
+            < ReadChunkCache.cost(of: MessageBlock.messages(topic: "t", records: records)) - (1 << 20))
+        let full = (0..<4).map { StoredRecord(offset: Int64($0), timestamp: 1, value: big.getSlice(at: $0 << 18, length: 1 << 18)!) }
+        #expect(MessageBlock.compacted(full).allSatisfy { $0.value.storageCapacity == big.storageCapacity })
     }
 }

@@ -46,7 +46,7 @@ import Testing
 
     @Test func maxDeliveriesMovesTheMessageToTheDeadLetterTopic() async throws {
         let fixture = try BrokerFixture()
-        try await fixture.broker.publish(topic: "orders", messages: [
+        _ = try await fixture.broker.publish(topic: "orders", messages: [
             PublishMessage(key: ByteBuffer(string: "k"), headers: [RecordHeader(name: "trace", value: "ab")], payload: ByteBuffer(string: "poison")),
             PublishMessage(payload: ByteBuffer(string: "fine")),
         ])

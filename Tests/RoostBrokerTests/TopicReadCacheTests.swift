@@ -8,16 +8,17 @@ import Testing
 @testable import RoostBroker
 
 @Suite(.timeLimit(.minutes(1))) struct TopicReadCacheTests {
-    private func topic(messages: Int, configuration: BrokerConfiguration) async throws -> Topic {
+    private func topic(messages: Int, configuration: BrokerConfiguration, readCache: ReadChunkCache? = nil,
+                       name: String = "events") async throws -> Topic {
         let store = InMemoryLogStore(clock: ManualClock())
-        let log = try store.createLog(named: "events", configuration: LogConfiguration())
+        let log = try store.createLog(named: name, configuration: LogConfiguration())
         var index = 0
         while index < messages {
             let count = min(500, messages - index)
             _ = try await log.append((index..<index + count).map { Record(value: ByteBuffer(string: "m\($0)")) })
             index += count
         }
-        return Topic(name: "events", log: log, autoCreated: false, createdAt: 0, configuration: configuration)
+        return Topic(name: name, log: log, autoCreated: false, createdAt: 0, configuration: configuration, readCache: readCache)
     }
 
     /// Readers at different offsets of one chunk get the same `Message` instances, each exactly what they asked for.
@@ -34,6 +35,20 @@ import Testing
         #expect(String(buffer: next[0].record.value) == "m256")
     }
 
+    /// A chunk cut short by the byte limit goes on in cached parts, so readers further into it share reads too.
+    @Test func readersPastAByteLimitedCutShareTheParts() async throws {
+        let shared = ReadChunkCache(budgetBytes: 1 << 30, idleMilliseconds: 10_000, clock: ManualClock())
+        let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 100), readCache: shared)
+        let cache = topic.readCache
+        // Payloads "m0"..."m999": parts of about 40 bytes are 0...16, 17...30, ..., 59...72, 73...86, 87...99.
+        let first = try cache.read(topic, from: 73, maxMessages: 10, maxBytes: 40)
+        let second = try cache.read(topic, from: 74, maxMessages: 5, maxBytes: 40)
+        #expect(first.map(\.offset) == Array(73..<83) && second.map(\.offset) == Array(74..<79))
+        #expect(second[0] === first[1], "the same part of the chunk")
+        #expect(shared.usage.chunks > 2, "the chunk's start and the parts after each cut")
+        #expect(try cache.read(topic, from: 99, maxMessages: 5, maxBytes: 40).map(\.offset) == [99], "parts stop at the chunk's end")
+    }
+
     /// The last, incomplete chunk is not cached: a reader there gets just what it asked for, read from the log.
     @Test func readsInTheIncompleteLastChunkGoToTheLog() async throws {
         let topic = try await topic(messages: 1_000, configuration: BrokerConfiguration(readBatchMessages: 256))
@@ -44,15 +59,19 @@ import Testing
         #expect(first[0] !== second[0])
     }
 
-    /// At most `readCacheChunks` chunks are kept: the least recently read is read again from the log.
+    /// Within the byte budget, the least recently read chunk goes first: a budget of about two chunks keeps two.
     @Test func theLeastRecentlyReadChunkGoesFirst() async throws {
-        let configuration = BrokerConfiguration(readBatchMessages: 100, readCacheChunks: 2)
-        let topic = try await topic(messages: 1_000, configuration: configuration)
+        let configuration = BrokerConfiguration(readBatchMessages: 100)
+        let probe = try await topic(messages: 1_000, configuration: configuration)
+        let chunkBytes = ReadChunkCache.cost(of: try probe.readCache.read(probe, from: 0, maxMessages: 100, maxBytes: 1 << 20))
+        let shared = ReadChunkCache(budgetBytes: 2 * chunkBytes + chunkBytes / 2, idleMilliseconds: 10_000, clock: ManualClock())
+        let topic = try await topic(messages: 1_000, configuration: configuration, readCache: shared)
         let cache = topic.readCache
         let a = try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)
         _ = try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)
         #expect(try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)[0] === a[0], "still cached")
         _ = try cache.read(topic, from: 200, maxMessages: 1, maxBytes: 1 << 20)  // evicts chunk 100, read longest ago
+        #expect(shared.usage.chunks == 2 && shared.usage.bytes <= shared.budgetBytes)
         #expect(try cache.read(topic, from: 0, maxMessages: 1, maxBytes: 1 << 20)[0] === a[0])
         let b = try cache.read(topic, from: 100, maxMessages: 1, maxBytes: 1 << 20)
         #expect(b.map(\.offset) == [100])
@@ -92,7 +111,7 @@ import Testing
     }
 
     @Test func offTheCacheEveryReadIsFresh() async throws {
-        let topic = try await topic(messages: 300, configuration: BrokerConfiguration(readBatchMessages: 256, readCacheChunks: 0))
+        let topic = try await topic(messages: 300, configuration: BrokerConfiguration(readBatchMessages: 256, readCacheBytes: 0))
         let first = try topic.readCache.read(topic, from: 0, maxMessages: 10, maxBytes: 1 << 20)
         let second = try topic.readCache.read(topic, from: 0, maxMessages: 10, maxBytes: 1 << 20)
         #expect(first.map(\.offset) == Array(0..<10) && second.map(\.offset) == Array(0..<10))

@@ -4,8 +4,9 @@ import RoostSecurity
 
 /// The security of one server, assembled from a ``SecurityConfiguration``: who may connect (authenticator, origin
 /// policy, per-principal connection limit) and the per-connection limits the sessions apply (publish rate).
-/// Shared by every connection; every part is safe from any thread.
-public struct ServerSecurity: Sendable {
+/// Shared by every connection; every part is safe from any thread. A class, so that each connection (its handler
+/// and its session) holds one reference rather than a copy of the whole configuration (idle memory, issue 4).
+public final class ServerSecurity: Sendable {
     /// Authenticates tokens; disabled means every connection is ``Principal/anonymous``.
     public let authenticator: Authenticator
     /// Which browser origins may open a WebSocket.

@@ -40,14 +40,14 @@ extension BrokerSession {
             let frame = ErrorFrame(code: .dataLoss, message: Self.dataLossMessage(sub: sub, topic: topic, offsets: offsets))
             output.frame { codec.encode(.error(frame), into: &$0) }
             return 0
-        case .deliveries(let deliveries, let start) where subscription.batch == 1:
+        case .deliveries(let deliveries, let start, let runs) where subscription.batch == 1:
             let delivery = deliveries[start]
-            if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1)) }
+            if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1, runs: runs)) }
             let encoded = encode(delivery)
             output.frame { codec.writeMessage(sub: sub, encoded, into: &$0) }
             return 1
-        case .deliveries(let deliveries, let start):
-            subscription.queue.prepend(.deliveries(deliveries, from: start))
+        case .deliveries(let deliveries, let start, let runs):
+            subscription.queue.prepend(.deliveries(deliveries, from: start, runs: runs))
             var runs: [(run: EncodedDeliveryRun, range: Range<Int>)] = []
             let count = takeRuns(of: subscription, upTo: subscription.batch, into: &runs)
             let parts = runs.indices.map { runs[$0].run.messagesPart(runs[$0].range, endsFrame: $0 == runs.count - 1) }
@@ -64,7 +64,7 @@ extension BrokerSession {
         of subscription: SessionSubscription, upTo limit: Int, into runs: inout [(run: EncodedDeliveryRun, range: Range<Int>)]
     ) -> Int {
         var taken = 0
-        while taken < limit, case .deliveries(let deliveries, let start)? = subscription.queue.first {
+        while taken < limit, case .deliveries(let deliveries, let start, let preEncoded)? = subscription.queue.first {
             subscription.queue.removeFirst()
             var index = start
             while index < deliveries.endIndex, taken < limit {
@@ -89,14 +89,15 @@ extension BrokerSession {
                     end += 1
                     next += 1
                 }
-                let run = encodedRun(of: block, segment: segment)
+                let run = preEncoded?.first(where: { $0.block === block && $0.segment == segment })?.run
+                    ?? encodedRun(of: block, segment: segment)
                 let base = segment * MessageBlock.segmentSize
                 runs.append((run, (message.index - base)..<(next - base)))
                 taken += end - index
                 index = end
             }
             if index < deliveries.endIndex {
-                subscription.queue.prepend(.deliveries(deliveries, from: index))
+                subscription.queue.prepend(.deliveries(deliveries, from: index, runs: preEncoded))
             }
         }
         return taken
@@ -104,8 +105,13 @@ extension BrokerSession {
 
     /// A block segment encoded once per wire encoding, shared by every session that writes it.
     private func encodedRun(of block: MessageBlock, segment: Int) -> EncodedDeliveryRun {
-        let codec = self.codec
-        return block.encoded(as: encodingKey, segment: segment) { block, range in
+        Self.encodedRun(of: block, segment: segment, codec: codec, key: encodingKey)
+    }
+
+    /// A block segment in `codec`'s encoding, from the block's cache or encoded into it. Safe from any thread
+    /// (the sinks of catching-up subscriptions call it on broker reader queues).
+    static func encodedRun(of block: MessageBlock, segment: Int, codec: any FrameCodec, key: MessageEncodingKey) -> EncodedDeliveryRun {
+        block.encoded(as: key, segment: segment) { block, range in
             codec.encodeDeliveryRun(range.map { index in
                 DeliveredMessage(topic: block.topic, record: block.records[index], deliveries: 1)
             })

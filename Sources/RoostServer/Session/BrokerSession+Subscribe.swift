@@ -37,7 +37,8 @@ extension BrokerSession {
         nextSubscriptionKey += 1
         let opened: Subscription
         do {
-            opened = try broker.subscribe(request, sink: SubscriptionSink(inbox: inbox, key: key))
+            let encoding = batch > 1 ? (codec: codec, key: encodingKey) : nil
+            opened = try broker.subscribe(request, sink: SubscriptionSink(inbox: inbox, key: key, encoding: encoding))
         } catch {
             reply(error: error, id: frame.id)
             return

@@ -12,10 +12,27 @@ import RoostSecurity
 /// ``WebSocketSessionHandler`` methods there. Work finished elsewhere (publish confirms on storage threads,
 /// deliveries on broker reader queues) arrives through the ``SessionInbox``, one event-loop hop per batch.
 final class BrokerSession: WebSocketSessionHandler {
-    let broker: Broker
-    let configuration: SessionConfiguration
-    let statistics: ServerStatistics
-    let logger: Logger
+    /// What every session of one server uses the same of: one object for all of them, a reference per session
+    /// (a session exists per connection, and idle connections are counted in bytes, issue 4).
+    final class Shared: Sendable {
+        let broker: Broker
+        let configuration: SessionConfiguration
+        let statistics: ServerStatistics
+        let logger: Logger
+
+        init(broker: Broker, configuration: SessionConfiguration, statistics: ServerStatistics, logger: Logger) {
+            self.broker = broker
+            self.configuration = configuration
+            self.statistics = statistics
+            self.logger = logger
+        }
+    }
+
+    let shared: Shared
+    var broker: Broker { shared.broker }
+    var configuration: SessionConfiguration { shared.configuration }
+    var statistics: ServerStatistics { shared.statistics }
+    var logger: Logger { shared.logger }
     let session: WebSocketSession
     let codec: any FrameCodec
     let wireEncoding: WireEncoding
@@ -48,15 +65,9 @@ final class BrokerSession: WebSocketSessionHandler {
     static let jsonKey = MessageEncodingKey(rawValue: 1)
     static let binaryKey = MessageEncodingKey(rawValue: 2)
 
-    init(
-        session: WebSocketSession, broker: Broker, configuration: SessionConfiguration, statistics: ServerStatistics,
-        logger: Logger
-    ) {
+    init(session: WebSocketSession, shared: Shared) {
         self.session = session
-        self.broker = broker
-        self.configuration = configuration
-        self.statistics = statistics
-        self.logger = logger
+        self.shared = shared
         let binary = session.subprotocol == .binary
         self.wireEncoding = binary ? .binary : .json
         self.codec = self.wireEncoding.codec
@@ -71,9 +82,8 @@ final class BrokerSession: WebSocketSessionHandler {
     static func factory(
         broker: Broker, configuration: SessionConfiguration, statistics: ServerStatistics, logger: Logger
     ) -> WebSocketSessionFactory {
-        { session in
-            BrokerSession(session: session, broker: broker, configuration: configuration, statistics: statistics, logger: logger)
-        }
+        let shared = Shared(broker: broker, configuration: configuration, statistics: statistics, logger: logger)
+        return { session in BrokerSession(session: session, shared: shared) }
     }
 
     var loopBound: NIOLoopBound<BrokerSession> { NIOLoopBound(self, eventLoop: session.eventLoop) }
@@ -229,9 +239,9 @@ final class BrokerSession: WebSocketSessionHandler {
             switch event {
             case .published(let ticket, let result):
                 completePublish(ticket, result, tally: &published)
-            case .delivered(let key, let deliveries):
+            case .delivered(let key, let deliveries, let runs):
                 guard let subscription = subscriptions[key] else { continue }
-                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0)) }
+                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0, runs: runs)) }
             case .caughtUp(let key, let topic, let offset):
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):

@@ -20,7 +20,8 @@ struct ReplyQueue {
         case ready(Reply)
     }
 
-    private var slots = CircularBuffer<Slot>(initialCapacity: 4)
+    /// No storage while nothing waits: most connections (subscribers) never have a reply waiting.
+    private var slots = LazyQueue<Slot>()
     private var head: UInt64 = 0
 
     /// Reserved slots not yet filled (requests waiting for storage).
@@ -30,6 +31,8 @@ struct ReplyQueue {
 
     /// Whether nothing is waiting or ready.
     var isEmpty: Bool { slots.isEmpty }
+    /// Whether slot storage is held (none while empty).
+    var holdsStorage: Bool { slots.holdsStorage }
 
     /// Takes the next slot for a request whose answer comes later; `bytes` counts against the pending limit.
     mutating func reserve(bytes: Int) -> UInt64 {
@@ -47,9 +50,9 @@ struct ReplyQueue {
     /// Fills the slot `sequence` took. Unknown or filled slots are ignored.
     mutating func fill(_ sequence: UInt64, with reply: Reply) {
         guard sequence >= head, sequence - head < UInt64(slots.count) else { return }
-        let index = slots.index(slots.startIndex, offsetBy: Int(sequence - head))
-        guard case .waiting(let bytes) = slots[index] else { return }
-        slots[index] = .ready(reply)
+        let offset = Int(sequence - head)
+        guard case .waiting(let bytes)? = slots[offset: offset] else { return }
+        slots[offset: offset] = .ready(reply)
         waitingCount -= 1
         waitingBytes -= bytes
     }

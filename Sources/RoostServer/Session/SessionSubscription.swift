@@ -9,8 +9,9 @@ final class SessionSubscription {
     /// An entry waiting to be written, in the order the broker produced it.
     enum Item {
         /// One `deliver` call's batch, kept whole (no per-message queue entry); written up to `from`. An array and an
-        /// index rather than a slice: a queue slot stays 32 bytes (idle connections are counted in bytes).
-        case deliveries([Delivery], from: Int)
+        /// index rather than a slice: a queue slot stays 32 bytes. `runs`: the batch's block segments, encoded
+        /// already off the event loop (a batch read from the log, see ``SubscriptionSink/deliverFromLog(_:)``).
+        case deliveries([Delivery], from: Int, runs: [SubscriptionSink.Run]?)
         case caughtUp(topic: String, offset: Int64)
         /// Offsets damaged on disk and skipped: written as an `error` frame with code `data_loss`.
         case skipped(topic: String, offsets: Range<Int64>)
@@ -32,7 +33,8 @@ final class SessionSubscription {
     let grantsCredit: Bool
     /// Whether the subscribe `ok` is written; deliveries wait for it.
     var announced = false
-    var queue = CircularBuffer<Item>(initialCapacity: 4)
+    /// What waits to be written; holds no storage while empty (an idle subscription costs no buffer).
+    var queue = LazyQueue<Item>()
 
     init(key: Int, subscription: Subscription, filter: String, batch: Int, grantsCredit: Bool) {
         self.key = key

@@ -19,7 +19,16 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         case closed
     }
 
-    private let configuration: ServerConfiguration
+    /// The few settings a connection reads after setup, copied out of ``ServerConfiguration``: the whole
+    /// configuration is hundreds of bytes, and this object exists once per connection (idle memory, issue 4).
+    private struct Settings {
+        var pingInterval: TimeAmount
+        var idleTimeout: TimeAmount
+        var closeTimeout: TimeAmount
+        var maxOutboundBufferSize: Int
+    }
+
+    private let configuration: Settings
     private let subprotocol: WebSocketSubprotocol
     private let sessionID: UInt64
     private let sessionFactory: WebSocketSessionFactory
@@ -32,7 +41,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
     private var context: ChannelHandlerContext?
     private var session: WebSocketSession?
     private var sessionHandler: (any WebSocketSessionHandler)?
-    private var keepalive: RepeatedTask?
+    /// The next keepalive tick: one callback re-armed per tick, the handler itself as its target. A `RepeatedTask`
+    /// costs about 500 bytes of closures, promises and futures per connection; this costs only the timer slot.
+    private var keepalive: NIOScheduledCallback?
     private var closeTimer: Scheduled<Void>?
     private var expiryTimer: Scheduled<Void>?
     private var authTimer: Scheduled<Void>?
@@ -52,7 +63,9 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         credential: ConnectionCredential = ConnectionCredential(limiter: ConnectionLimiter(limit: 0)),
         security: ServerSecurity = .disabled
     ) {
-        self.configuration = configuration
+        self.configuration = Settings(
+            pingInterval: configuration.pingInterval, idleTimeout: configuration.idleTimeout,
+            closeTimeout: configuration.closeTimeout, maxOutboundBufferSize: configuration.maxOutboundBufferSize)
         self.subprotocol = subprotocol
         self.sessionID = sessionID
         self.sessionFactory = sessionFactory
@@ -78,11 +91,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.session = session
         self.scheduleExpiry(context: context)
         self.scheduleAuthTimeout(context: context)
-        let interval = self.configuration.pingInterval
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.keepalive = context.eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
-            handler.value.keepaliveTick()
-        }
+        self.armKeepalive(on: context.eventLoop)
         let sessionHandler = self.sessionFactory(session)
         self.sessionHandler = sessionHandler
         sessionHandler.opened(session: session)
@@ -225,6 +234,11 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
     }
 
+    private func armKeepalive(on eventLoop: any EventLoop) {
+        guard case .open = self.state else { return }
+        self.keepalive = try? eventLoop.assumeIsolated().scheduleCallback(in: self.configuration.pingInterval, handler: self)
+    }
+
     private func keepaliveTick() {
         guard case .open = self.state, let context = self.context else { return }
         if self.sawInbound || self.readingPaused {
@@ -351,3 +365,12 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
 
 /// Fired down every connection's pipeline when the server starts shutting down.
 struct ServerShutdownEvent: Sendable {}
+
+extension WebSocketConnectionHandler: NIOScheduledCallbackHandler {
+    /// A keepalive tick (see ``keepalive``), on the connection's event loop: ping or time out, then arm the next.
+    func handleScheduledCallback(eventLoop: some EventLoop) {
+        self.keepalive = nil
+        self.keepaliveTick()
+        self.armKeepalive(on: eventLoop)
+    }
+}

@@ -29,6 +29,17 @@ struct ReplyQueueTests {
         #expect(queue.isEmpty && queue.waitingCount == 0 && queue.waitingBytes == 0)
     }
 
+    @Test("a queue holds slot storage only while a reply waits (idle connections cost no buffer)")
+    func storageOnlyWhileWaiting() {
+        var queue = ReplyQueue()
+        #expect(!queue.holdsStorage)
+        let first = queue.reserve(bytes: 10)
+        #expect(queue.holdsStorage)
+        queue.fill(first, with: ok(1))
+        #expect(ids(queue.popReady()) == ["1"])
+        #expect(!queue.holdsStorage)
+    }
+
     @Test("an immediate answer waits behind an earlier pending one; silent slots release nothing")
     func immediateBehindPending() {
         var queue = ReplyQueue()
