@@ -29,6 +29,8 @@ final class FakeBroker: Sendable {
         var nextSub = 0
         /// While true, publishes are stored but not confirmed (as if the connection died before the confirm).
         var withholdConfirms = false
+        /// While true, publishes are refused with `shutting_down` and not stored (a draining broker).
+        var draining = false
     }
 
     let state = NIOLockedValueBox(State())
@@ -50,6 +52,9 @@ final class FakeBroker: Sendable {
     func messages(_ topic: String) -> [DeliveredMessage] { state.withLockedValue { $0.topics[topic] ?? [] } }
 
     func setWithholdConfirms(_ value: Bool) { state.withLockedValue { $0.withholdConfirms = value } }
+
+    func setDraining(_ value: Bool) { state.withLockedValue { $0.draining = value } }
+    var isDraining: Bool { state.withLockedValue { $0.draining } }
 
     /// Stores a publish (once per dedup id) and returns its offset and whether to confirm.
     func store(_ topic: String, _ entry: PublishEntry) -> (Int64, Bool) {
@@ -112,6 +117,7 @@ final class FakeSession: WebSocketSessionHandler {
         switch frame {
         case .publish(let p):
             broker.received([p.entry], batch: false)
+            if broker.isDraining { return reply(.error(ErrorFrame(id: p.id, code: .shuttingDown, message: "draining")), session) }
             let (offset, confirm) = broker.store(p.topic, p.entry)
             if confirm, let id = p.id { reply(.ok(OKFrame(id: id, offset: offset, timestamp: 1, durable: true)), session) }
         case .publishBatch(let b):
