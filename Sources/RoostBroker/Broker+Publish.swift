@@ -84,16 +84,17 @@ extension Broker {
             madeJoin = join
             return join
         }
-        let claims = topic.dedup.claim(keys, now: clock.nowMilliseconds(), join: makeJoin)
-        guard let claims else {
+        let claimed = topic.dedup.claim(keys, now: clock.nowMilliseconds(), join: makeJoin)
+        let ticket = claimed.ticket
+        guard let claims = claimed.claims else {
             append(topic, messages.map(Self.record)) { result in
                 switch result {
                 case .success(let appended):
-                    let waiters = topic.dedup.resolve(keys, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
+                    let waiters = topic.dedup.resolve(keys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
                     completion(.success(Self.confirm(topic: topic.name, appended)))
                     for (waiter, result) in waiters { waiter.join.set(waiter.index, .success(result)) }
                 case .failure(let error):
-                    let waiters = topic.dedup.abandon(keys)
+                    let waiters = topic.dedup.abandon(keys, ticket: ticket)
                     completion(.failure(error))
                     for waiter in waiters { waiter.join.set(waiter.index, .failure(error)) }
                 }
@@ -116,14 +117,14 @@ extension Broker {
         append(topic, fresh.map { Self.record(messages[$0]) }) { [fresh] result in
             switch result {
             case .success(let appended):
-                let waiters = topic.dedup.resolve(freshKeys, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
+                let waiters = topic.dedup.resolve(freshKeys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
                 for (position, index) in fresh.enumerated() {
                     let offset = appended.baseOffset + Int64(position)
                     join.set(index, .success(PublishedMessage(offset: offset, timestamp: appended.timestamp, duplicate: false)), durable: appended.durable)
                 }
                 for (waiter, result) in waiters { waiter.join.set(waiter.index, .success(result)) }
             case .failure(let error):
-                let waiters = topic.dedup.abandon(freshKeys)
+                let waiters = topic.dedup.abandon(freshKeys, ticket: ticket)
                 for index in fresh { join.set(index, .failure(error)) }
                 for waiter in waiters { waiter.join.set(waiter.index, .failure(error)) }
             }

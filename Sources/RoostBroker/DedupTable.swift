@@ -5,9 +5,17 @@ import NIOConcurrencyHelpers
 /// timestamp its message got. An id whose append is still running is pending: a second publish with it
 /// waits for the first one's outcome instead of appending again. Thread-safe (one leaf lock).
 ///
+/// Layout: the entries live in a ring in claim order (each gets the next sequence number), which is also
+/// eviction order; ``DedupIndex`` maps a key to its sequence number. A claim returns the sequence number of
+/// its first fresh id, so resolving a call's ids writes their ring entries directly, without a lookup.
+/// Eviction stops at the oldest pending entry: an id is never forgotten while its append runs (so the
+/// table may briefly hold more than `maxEntries`, by at most the appends in flight, and an id may be
+/// remembered a little past the window while an older append is still running).
+///
 /// Cost: this sits on the publish hot path (the client gives every publish an id), so a batch takes the
-/// lock once to claim and once to resolve, ids are hashed once (``DedupKey``), and nothing is allocated per
-/// message unless a duplicate waits for a running append.
+/// lock once to claim and once to resolve, ids are hashed once (``DedupKey``), a fresh id costs one probe
+/// of a small index and an append to the ring, and nothing is allocated per message unless a duplicate
+/// waits for a running append.
 final class DedupTable: Sendable {
     /// A publish call waiting for message `index`'s id to be resolved by another call's append.
     struct Waiter {
@@ -24,20 +32,48 @@ final class DedupTable: Sendable {
         case waiting
     }
 
+    /// What `claim` found: `claims` is `nil` when every key is fresh (the common case, which allocates
+    /// nothing), else one claim per key. `ticket` identifies the call's fresh ids for `resolve`/`abandon`.
+    struct Claims {
+        let ticket: Int64
+        let claims: [Claim]?
+    }
+
     /// Offset of a pending entry (its append has not answered yet).
     private static let pending: Int64 = -1
+    /// Offset of an entry whose append failed: forgotten, waiting to leave the ring.
+    private static let abandoned: Int64 = -2
 
     private struct Entry {
+        let key: DedupKey
         var offset: Int64
         var timestamp: Int64
     }
 
     private struct State {
-        var entries: [DedupKey: Entry] = [:]
+        var index = DedupIndex()
+        /// Entries in claim order; `ring[i]` has sequence number `head + i`.
+        var ring: Deque<Entry> = []
+        var head: Int64 = 0
         /// Calls waiting on pending ids; empty unless duplicates race their first append.
         var waiters: [DedupKey: [Waiter]] = [:]
-        /// Resolved ids in the order they were stored, with their offset and record timestamp, for eviction.
-        var order: Deque<(key: DedupKey, offset: Int64, timestamp: Int64)> = []
+
+        func position(_ sequence: UInt32) -> Int {
+            Int(sequence &- UInt32(truncatingIfNeeded: head))
+        }
+
+        /// The sequence number of `key`'s entry, if remembered.
+        func find(_ key: DedupKey) -> UInt32? {
+            index.find(tag: key.tag) { sequence in
+                let at = position(sequence)
+                return at < ring.count && ring[at].key == key
+            }
+        }
+
+        mutating func append(_ entry: Entry) {
+            index.insert(tag: entry.key.tag, sequence: UInt32(truncatingIfNeeded: head + Int64(ring.count)))
+            ring.append(entry)
+        }
     }
 
     private let windowMilliseconds: Int64
@@ -49,47 +85,53 @@ final class DedupTable: Sendable {
         self.maxEntries = maxEntries
     }
 
-    /// Claims each key (`nil` keys are always fresh) under one lock. Returns `nil` when every key is fresh
-    /// (the common case, which allocates nothing); otherwise one claim per key. For keys already pending, the
-    /// join from `join()` (made at most once) is registered with the key's index.
-    func claim(_ keys: [DedupKey?], now: Int64, join: () -> PublishJoin) -> [Claim]? {
+    /// Claims each key (`nil` keys are always fresh) under one lock. For keys already pending, the join
+    /// from `join()` (made at most once) is registered with the key's index.
+    func claim(_ keys: [DedupKey?], now: Int64, join: () -> PublishJoin) -> Claims {
         state.withLockedValue { state in
             evict(&state, now: now)
+            let ticket = state.head + Int64(state.ring.count)
             var claims: [Claim]?
             var waitingJoin: PublishJoin?
             for (index, key) in keys.enumerated() {
                 guard let key else { continue }
-                let claim: Claim
-                if let entry = state.entries[key] {
-                    if entry.offset == Self.pending {
-                        let made = waitingJoin ?? join()
-                        waitingJoin = made
-                        state.waiters[key, default: []].append(Waiter(join: made, index: index))
-                        claim = .waiting
-                    } else {
-                        claim = .duplicate(PublishedMessage(offset: entry.offset, timestamp: entry.timestamp, duplicate: true))
-                    }
-                } else {
-                    state.entries[key] = Entry(offset: Self.pending, timestamp: 0)
+                guard let sequence = state.find(key) else {
+                    state.append(Entry(key: key, offset: Self.pending, timestamp: 0))
                     continue
+                }
+                let entry = state.ring[state.position(sequence)]
+                let claim: Claim
+                if entry.offset == Self.pending {
+                    let made = waitingJoin ?? join()
+                    waitingJoin = made
+                    state.waiters[key, default: []].append(Waiter(join: made, index: index))
+                    claim = .waiting
+                } else {
+                    claim = .duplicate(PublishedMessage(offset: entry.offset, timestamp: entry.timestamp, duplicate: true))
                 }
                 if claims == nil { claims = Array(repeating: .fresh, count: keys.count) }
                 claims?[index] = claim
             }
-            return claims
+            return Claims(ticket: ticket, claims: claims)
         }
     }
 
-    /// Records where claimed keys were stored: `keys[i]` got `baseOffset + i` (`nil`: a message without id).
+    /// Records where the fresh keys of the claim `ticket` were stored: `keys[i]` got `baseOffset + i` (`nil`:
+    /// a message without id). `keys` are the claimed keys less those that were not fresh, in claim order.
     /// Returns the waiters to tell (outside the lock), with the result they get; usually none.
-    func resolve(_ keys: [DedupKey?], baseOffset: Int64, timestamp: Int64) -> [(Waiter, PublishedMessage)] {
+    func resolve(_ keys: [DedupKey?], ticket: Int64, baseOffset: Int64, timestamp: Int64) -> [(Waiter, PublishedMessage)] {
         state.withLockedValue { state in
             var calls: [(Waiter, PublishedMessage)] = []
+            var sequence = ticket
             for (position, key) in keys.enumerated() {
                 guard let key else { continue }
+                let at = Int(sequence - state.head)
+                sequence += 1
+                // Pending entries are never evicted, so `at` is in the ring; checked all the same.
+                guard at >= 0, at < state.ring.count, state.ring[at].key == key else { continue }
                 let offset = baseOffset + Int64(position)
-                state.entries[key] = Entry(offset: offset, timestamp: timestamp)
-                state.order.append((key, offset, timestamp))
+                state.ring[at].offset = offset
+                state.ring[at].timestamp = timestamp
                 if !state.waiters.isEmpty, let waiting = state.waiters.removeValue(forKey: key) {
                     let result = PublishedMessage(offset: offset, timestamp: timestamp, duplicate: true)
                     calls += waiting.map { ($0, result) }
@@ -99,80 +141,57 @@ final class DedupTable: Sendable {
         }
     }
 
-    /// Forgets claimed keys whose append failed and returns their waiters, to be failed with the append's error.
-    func abandon(_ keys: [DedupKey?]) -> [Waiter] {
+    /// Forgets the fresh keys of the claim `ticket` (as for `resolve`) whose append failed and returns their
+    /// waiters, to be failed with the append's error.
+    func abandon(_ keys: [DedupKey?], ticket: Int64) -> [Waiter] {
         state.withLockedValue { state in
             var calls: [Waiter] = []
+            var sequence = ticket
             for case let key? in keys {
-                state.entries[key] = nil
+                let at = Int(sequence - state.head)
+                defer { sequence += 1 }
+                guard at >= 0, at < state.ring.count, state.ring[at].key == key else { continue }
+                state.ring[at].offset = Self.abandoned
+                state.index.remove(tag: key.tag, sequence: UInt32(truncatingIfNeeded: sequence))
                 calls += state.waiters.removeValue(forKey: key) ?? []
             }
             return calls
         }
     }
 
-    /// Loads ids found in the log (on open), oldest first.
+    /// Loads ids found in the log (on open), oldest first. An id found twice (published again after it left
+    /// the window) is remembered with its latest offset.
     func load(_ stored: [(id: String, offset: Int64, timestamp: Int64)], now: Int64) {
         state.withLockedValue { state in
             for (id, offset, timestamp) in stored {
                 let key = DedupKey(id)
-                state.entries[key] = Entry(offset: offset, timestamp: timestamp)
-                state.order.append((key, offset, timestamp))
+                let entry = Entry(key: key, offset: offset, timestamp: timestamp)
+                if let earlier = state.find(key) {
+                    state.index.move(tag: key.tag, from: earlier, to: UInt32(truncatingIfNeeded: state.head + Int64(state.ring.count)))
+                    state.ring.append(entry)
+                } else {
+                    state.append(entry)
+                }
             }
             evict(&state, now: now)
         }
     }
 
     /// Number of ids remembered.
-    var count: Int { state.withLockedValue { $0.order.count } }
+    var count: Int { state.withLockedValue { $0.index.count } }
 
+    /// Drops entries from the front of the ring: abandoned ones, and resolved ones beyond the count limit or
+    /// older than the window, up to the oldest pending one.
     private func evict(_ state: inout State, now: Int64) {
-        while let oldest = state.order.first,
-              state.order.count > maxEntries || oldest.timestamp < now - windowMilliseconds {
-            state.order.removeFirst()
-            // Only if the entry is still this one: an id stored twice in the log (re-published after it left
-            // the window) is remembered with its latest offset until that one leaves.
-            if state.entries[oldest.key]?.offset == oldest.offset { state.entries[oldest.key] = nil }
+        while let oldest = state.ring.first, oldest.offset != Self.pending {
+            if oldest.offset != Self.abandoned {
+                guard state.ring.count > maxEntries || oldest.timestamp < now - windowMilliseconds else { return }
+                // Removes the key only if the index still points here: an id stored twice in the log is
+                // remembered with its latest offset until that one leaves.
+                state.index.remove(tag: oldest.key.tag, sequence: UInt32(truncatingIfNeeded: state.head))
+            }
+            state.ring.removeFirst()
+            state.head += 1
         }
-    }
-}
-
-/// A dedup id as the table's key, built once per id: its hash (FNV-1a over the UTF-8 bytes), so the claim,
-/// the resolve and the eviction each hash eight bytes rather than the string, and, for ids of up to 32 bytes
-/// (the client's are about 20), the bytes themselves inline. The table then holds no reference to the
-/// decoded string: ten thousand remembered ids are no ten thousand long-lived heap objects to retain,
-/// release and fragment the allocator with (which cost more than the hashing, measured with `perf`).
-struct DedupKey: Hashable, Sendable {
-    private typealias Inline = (UInt64, UInt64, UInt64, UInt64)
-    private static let inlineCapacity = 32
-
-    private let hash: UInt64
-    private let count: Int
-    private let inline: Inline
-    /// The id when it is longer than `inlineCapacity` bytes.
-    private let overflow: String?
-
-    init(_ id: String) {
-        var text = id
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        var inline: Inline = (0, 0, 0, 0)
-        let count = text.withUTF8 { bytes -> Int in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-            let head = UnsafeRawBufferPointer(start: bytes.baseAddress, count: min(bytes.count, Self.inlineCapacity))
-            withUnsafeMutableBytes(of: &inline) { $0.copyMemory(from: head) }
-            return bytes.count
-        }
-        self.hash = hash
-        self.count = count
-        self.inline = inline
-        self.overflow = count > Self.inlineCapacity ? id : nil
-    }
-
-    static func == (lhs: DedupKey, rhs: DedupKey) -> Bool {
-        lhs.hash == rhs.hash && lhs.count == rhs.count && lhs.inline == rhs.inline && lhs.overflow == rhs.overflow
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(hash)
     }
 }

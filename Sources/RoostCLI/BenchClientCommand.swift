@@ -50,11 +50,11 @@ struct BenchClientCommand: AsyncParsableCommand {
         let rate = Double(publisher.confirmedCount) / seconds
         if json {
             Output.json(["scenario": "client", "window": window, "size": size, "encoding": encoding, "seconds": seconds,
-                         "confirmed": publisher.confirmedCount, "msgs_per_s": rate, "mb_per_s": rate * Double(size) / 1e6])
+                         "confirmed": publisher.confirmedCount, "frames": publisher.framesSent, "msgs_per_s": rate, "mb_per_s": rate * Double(size) / 1e6])
         } else {
             print(String(format: "client: 1 connection, BatchingPublisher window %d, %d B, %@, %.2f s", window, size, encoding, seconds))
-            print(String(format: "  confirmed %@  rate %@ msgs/s  %.1f MB/s", LoadRun.group(publisher.confirmedCount),
-                         LoadRun.group(Int(rate)), rate * Double(size) / 1e6))
+            print(String(format: "  confirmed %@  rate %@ msgs/s  %.1f MB/s  %.1f messages per frame", LoadRun.group(publisher.confirmedCount),
+                         LoadRun.group(Int(rate)), rate * Double(size) / 1e6, Double(publisher.confirmedCount) / Double(max(1, publisher.framesSent))))
         }
     }
 }

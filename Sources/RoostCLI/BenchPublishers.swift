@@ -3,8 +3,12 @@ import RoostProtocol
 
 /// The publishing side of `roost bench pub` and `roost bench e2e`.
 enum BenchPublishers {
-    static func open(_ options: LoadOptions, stamp: Bool, counters: LoadCounters) async throws -> [LoadRun.Handle<PublishDriver>] {
-        let template = try PublishTemplate(topic: options.topic, size: options.size, encoding: options.wireEncoding, dedup: options.dedup)
+    /// Opens the publishing connections; each frame carries `batch` messages (a `publish_batch` when > 1).
+    static func open(
+        _ options: LoadOptions, stamp: Bool, counters: LoadCounters, batch: Int = 1
+    ) async throws -> [LoadRun.Handle<PublishDriver>] {
+        let template = try PublishTemplate(
+            topic: options.topic, size: options.size, encoding: options.wireEncoding, dedup: options.dedup, batch: batch)
         let ratePerConnection = Double(options.rate) / Double(options.connections)
         var handles: [LoadRun.Handle<PublishDriver>] = []
         for _ in 0..<options.connections {

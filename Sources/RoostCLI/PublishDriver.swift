@@ -2,20 +2,24 @@ import NIOCore
 import RoostClient
 import RoostProtocol
 
-/// Drives one publishing connection on its event loop: keeps `window` pre-encoded publishes in flight
-/// (optionally paced to a rate), refills once per read batch with one flush, and records the
-/// publish-to-confirm latency of each message (confirms arrive in publish order).
+/// Drives one publishing connection on its event loop: keeps `window` messages in pre-encoded frames in
+/// flight (optionally paced to a rate), refills once per read batch with one flush, and records the
+/// publish-to-confirm latency of each frame (confirms arrive in publish order). A frame carries
+/// `template.messages` messages (`--batch`); counts are in messages.
 final class PublishDriver {
     private let connection: WebSocketConnection
     private let template: PublishTemplate
+    /// Frames in flight at most: the window in messages over the messages per frame.
     private let window: Int
-    private let nanosPerMessage: Double
+    private let perFrame: Int
+    private let nanosPerFrame: Double
     private let stamp: Bool
     private let counters: LoadCounters
     private var sendTimes: [UInt64]
     private var head = 0
     private var inFlight = 0
     private var startNanos: UInt64 = 0
+    /// Frames sent.
     private var sentTotal = 0
     private var sentDelta = 0
     private var confirmedDelta = 0
@@ -29,11 +33,12 @@ final class PublishDriver {
     init(connection: WebSocketConnection, template: PublishTemplate, window: Int, rate: Double, stamp: Bool, counters: LoadCounters) {
         self.connection = connection
         self.template = template
-        self.window = window
-        self.nanosPerMessage = rate > 0 ? 1e9 / rate : 0
+        self.perFrame = template.messages
+        self.window = max(1, window / template.messages)
+        self.nanosPerFrame = rate > 0 ? 1e9 * Double(template.messages) / rate : 0
         self.stamp = stamp
         self.counters = counters
-        self.sendTimes = [UInt64](repeating: 0, count: window)
+        self.sendTimes = [UInt64](repeating: 0, count: self.window)
     }
 
     /// The connection's event loop.
@@ -67,7 +72,7 @@ final class PublishDriver {
             head = head + 1 == window ? 0 : head + 1
             inFlight -= 1
         }
-        if isOK { confirmedDelta += 1 } else { errorsDelta += 1 }
+        if isOK { confirmedDelta += perFrame } else { errorsDelta += perFrame }
         lastConfirmNanos = now
     }
 
@@ -92,8 +97,8 @@ final class PublishDriver {
         guard !stopped else { return }
         var allowed = window - inFlight
         let now = Self.now
-        if nanosPerMessage > 0 {
-            let due = Int(Double(now - startNanos) / nanosPerMessage) + 1 - sentTotal
+        if nanosPerFrame > 0 {
+            let due = Int(Double(now - startNanos) / nanosPerFrame) + 1 - sentTotal
             allowed = min(allowed, due)
             scheduleTimer()
         }
@@ -102,7 +107,7 @@ final class PublishDriver {
         frames.reserveCapacity(allowed)
         for _ in 0..<allowed {
             if stamp || template.variesPerMessage {
-                frames.append(template.stamped(stamp ? now : nil, sequence: UInt64(sentTotal + frames.count)))
+                frames.append(template.stamped(stamp ? now : nil, sequence: UInt64((sentTotal + frames.count) * perFrame)))
             } else {
                 frames.append(template.frame)
             }
@@ -112,7 +117,7 @@ final class PublishDriver {
             inFlight += 1
         }
         sentTotal += allowed
-        sentDelta += allowed
+        sentDelta += allowed * perFrame
         connection.writeRawOnLoop(frames)
     }
 

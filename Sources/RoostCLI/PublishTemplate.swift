@@ -2,21 +2,27 @@ import NIOCore
 import RoostClient
 import RoostProtocol
 
-/// A publish frame encoded and masked once, then sent many times. All publishes carry request id 1: the
+/// A publish frame (or a `publish_batch` frame of N copies of the message) encoded and masked once, then
+/// sent many times. All publishes carry request id 1: the
 /// broker confirms in order, so the load generator counts confirms instead of matching them. The first 16
 /// payload bytes can be overwritten with a send timestamp (hex nanoseconds) for end-to-end latency, and,
-/// with `dedup`, the frame carries a dedup id whose last 16 characters are a per-message counter.
+/// with `dedup`, the frame carries a dedup id of 15 bytes, as short as the client library's (a string of up
+/// to 15 bytes costs the broker no allocation): 4 random hex digits, then an 11-digit per-message counter.
 struct PublishTemplate: Sendable {
     static let marker = Array("RoostBenchStamp!".utf8)
-    static let dedupMarker = Array("RoostBenchDedup!".utf8)
+    static let dedupMarker = Array("RoostDedup!".utf8)
     let frame: ByteBuffer
     let payloadStart: Int
-    let stampOffset: Int
-    let dedupOffset: Int?
+    /// Where each message's payload starts in the encoded frame.
+    let stampOffsets: [Int]
+    /// Where each message's dedup id marker starts (empty without dedup ids).
+    let dedupOffsets: [Int]
     let maskKey: [UInt8]
     let payloadBytes: Int
+    /// Messages per frame: 1 for a `publish`, N for a `publish_batch` of N (`roost bench pub --batch`).
+    let messages: Int
 
-    init(topic: String, size: Int, encoding: WireEncoding, dedup: Bool = false) throws {
+    init(topic: String, size: Int, encoding: WireEncoding, dedup: Bool = false, batch: Int = 1) throws {
         var payload = ByteBuffer()
         if encoding == .json { payload.writeString("\"") }
         payload.writeBytes(Self.marker)
@@ -24,45 +30,55 @@ struct PublishTemplate: Sendable {
         if encoding == .json { payload.writeString("\"") }
         var encoded = ByteBuffer()
         var random = SystemRandomNumberGenerator()
-        let dedupID = dedup ? String(random.next() as UInt32, radix: 16) + "-" + String(decoding: Self.dedupMarker, as: UTF8.self) : nil
-        encoding.codec.encode(
-            .publish(PublishFrame(id: RequestID(1), topic: topic, entry: PublishEntry(dedupID: dedupID, payload: payload))),
-            into: &encoded)
+        let dedupID = dedup ? String(decoding: Self.hex(random.next(), digits: 4) + Self.dedupMarker, as: UTF8.self) : nil
+        let entry = PublishEntry(dedupID: dedupID, payload: payload)
+        let frame: ClientFrame = batch > 1
+            ? .publishBatch(PublishBatchFrame(id: RequestID(1), topic: topic, messages: Array(repeating: entry, count: batch)))
+            : .publish(PublishFrame(id: RequestID(1), topic: topic, entry: entry))
+        encoding.codec.encode(frame, into: &encoded)
         let bytes = Array(encoded.readableBytesView)
-        guard let at = Self.find(Self.marker, in: bytes) else { throw CLIError(.generic, "cannot locate the payload in the encoded frame") }
-        self.dedupOffset = dedup ? Self.find(Self.dedupMarker, in: bytes) : nil
+        let stamps = Self.findAll(Self.marker, in: bytes)
+        guard stamps.count == batch else { throw CLIError(.generic, "cannot locate the payloads in the encoded frame") }
+        self.dedupOffsets = dedup ? Self.findAll(Self.dedupMarker, in: bytes) : []
         var generator = SystemRandomNumberGenerator()
         let key = (0..<4).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let (frame, start) = WebSocketFraming.maskedFrame(payload: encoded, binary: encoding == .binary, maskKey: key)
-        self.frame = frame
+        let (framed, start) = WebSocketFraming.maskedFrame(payload: encoded, binary: encoding == .binary, maskKey: key)
+        self.frame = framed
         self.payloadStart = start
-        self.stampOffset = at
+        self.stampOffsets = stamps
         self.maskKey = key
         self.payloadBytes = size
+        self.messages = batch
     }
 
-    /// A copy of the frame with `nanoseconds` written into the payload (when given) and `sequence` into
-    /// the dedup id (when the template has one).
+    /// A copy of the frame with `nanoseconds` written into every payload (when given) and `sequence` (the
+    /// number of the frame's first message) into the dedup ids, one per message (when the template has them).
     func stamped(_ nanoseconds: UInt64?, sequence: UInt64) -> ByteBuffer {
         var copy = ByteBuffer()
         copy.reserveCapacity(frame.readableBytes)
         var source = frame
         copy.writeBuffer(&source)
         if let nanoseconds {
-            WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: stampOffset, with: Self.hex(nanoseconds), maskKey: maskKey)
+            let digits = Self.hex(nanoseconds)
+            for offset in stampOffsets {
+                WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: offset, with: digits, maskKey: maskKey)
+            }
         }
-        if let dedupOffset {
-            WebSocketFraming.patch(&copy, payloadStart: payloadStart, payloadOffset: dedupOffset, with: Self.hex(sequence), maskKey: maskKey)
+        for (index, offset) in dedupOffsets.enumerated() {
+            WebSocketFraming.patch(
+                &copy, payloadStart: payloadStart, payloadOffset: offset,
+                with: Self.hex(sequence + UInt64(index), digits: Self.dedupMarker.count), maskKey: maskKey)
         }
         return copy
     }
 
     /// Whether every message needs its own copy of the frame.
-    var variesPerMessage: Bool { dedupOffset != nil }
+    var variesPerMessage: Bool { !dedupOffsets.isEmpty }
 
-    static func hex(_ value: UInt64) -> [UInt8] {
+    /// The low `digits` hex digits of `value`, most significant first.
+    static func hex(_ value: UInt64, digits count: Int = 16) -> [UInt8] {
         let digits = Array("0123456789abcdef".utf8)
-        return (0..<16).map { digits[Int((value >> UInt64(60 - $0 * 4)) & 0xF)] }
+        return (0..<count).map { digits[Int((value >> UInt64((count - 1 - $0) * 4)) & 0xF)] }
     }
 
     /// Reads a stamp written by ``stamped(_:)`` from a delivered payload (JSON payloads start with a quote).
@@ -83,11 +99,12 @@ struct PublishTemplate: Sendable {
         return value
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
+    private static func findAll(_ needle: [UInt8], in haystack: [UInt8]) -> [Int] {
+        guard haystack.count >= needle.count else { return [] }
+        var found: [Int] = []
         for i in 0...(haystack.count - needle.count) where haystack[i] == needle[0] {
-            if Array(haystack[i..<(i + needle.count)]) == needle { return i }
+            if haystack[i..<(i + needle.count)].elementsEqual(needle) { found.append(i) }
         }
-        return nil
+        return found
     }
 }

@@ -24,8 +24,6 @@ struct ClientState {
     /// rebuilt from `pending` when a connection is installed.
     var outbox: [ByteBuffer] = []
     var flushScheduled = false
-    /// A deferred flush is scheduled (for publishes queued without an immediate flush).
-    var deferredFlushScheduled = false
     /// Masking keys for outbound frames (see `MaskGenerator`).
     var masks = MaskGenerator()
     /// Reused for encoding one frame before it is masked onto the outbox.
@@ -59,13 +57,6 @@ struct ClientState {
         WebSocketFraming.appendMaskedFrame(scratch, binary: codec.encoding == .binary, maskKey: masks.nextWord(), into: &framed)
         outbox.append(framed)
         return framed
-    }
-
-    /// The connection to schedule a deferred flush on, if connected and none is scheduled yet.
-    mutating func deferredFlushDue() -> WebSocketConnection? {
-        guard let connection, phase == .connected, !flushScheduled, !deferredFlushScheduled else { return nil }
-        deferredFlushScheduled = true
-        return connection
     }
 
     /// The connection to schedule a flush on, if connected and none is scheduled yet.

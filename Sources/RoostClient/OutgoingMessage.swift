@@ -31,3 +31,13 @@ public struct OutgoingMessage: Sendable, Equatable {
             key: key.map { ByteBuffer(string: $0) }, headers: headers, dedupID: dedupID ?? assigned, payload: data)
     }
 }
+
+extension OutgoingMessage {
+    /// Payload, key, header and dedup id bytes: what the message adds to a batch, give or take a few bytes
+    /// of framing (an id the client assigns later is counted as its usual 15 bytes).
+    var batchBytes: Int {
+        var total = data.readableBytes + (key?.utf8.count ?? 0) + (dedupID?.utf8.count ?? 15)
+        for header in headers { total += header.name.utf8.count + header.value.utf8.count }
+        return total
+    }
+}

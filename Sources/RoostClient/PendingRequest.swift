@@ -1,15 +1,15 @@
 import NIOCore
 
-/// How a publish learns its outcome: an awaiting task, or a callback (the batching publisher, which
-/// must not pay a continuation per message).
+/// How a publish learns its outcome: an awaiting task, or the batching publisher (which must not pay a
+/// continuation, nor a closure, per message), for a frame of `count` of its messages.
 enum PublishCompletion: Sendable {
     case continuation(CheckedContinuation<PublishConfirm, any Error>)
-    case callback(@Sendable (Result<PublishConfirm, RoostClientError>) -> Void)
+    case publisher(BatchingPublisher, count: Int)
 
     func complete(_ result: Result<PublishConfirm, RoostClientError>) {
         switch self {
         case .continuation(let c): c.resume(with: result.mapError { $0 as any Error })
-        case .callback(let f): f(result)
+        case .publisher(let publisher, let count): publisher.completed(result, count: count)
         }
     }
 }

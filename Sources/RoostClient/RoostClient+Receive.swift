@@ -23,6 +23,7 @@ extension RoostClient {
                 logger.warning("broker error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
                 return
             }
+            if error.code == .shuttingDown, keepForNextConnection(id) { return }
             reject(id, .server(error.code, error.message))
         case .message(let m):
             deliver(sub: m.sub) { [.message(ReceivedMessage(m.message, sub: m.sub))] }
@@ -65,6 +66,17 @@ extension RoostClient {
             if !registered { sendOnCurrentConnection(.unsubscribe(UnsubscribeFrame(sub: sub))) }
         case .simple(let continuation):
             continuation?.resume()
+        }
+    }
+
+    /// A publish the broker refused because it is shutting down was not stored (a draining broker takes no
+    /// new work): with reconnect on it stays pending and is resent, with its dedup ids, in order, once the
+    /// next connection is up, as if the connection had dropped before the publish reached the broker.
+    private func keepForNextConnection(_ id: Int64) -> Bool {
+        guard configuration.reconnect else { return false }
+        return state.withLockedValue { state in
+            guard !state.isClosed, case .publish? = state.pending[id] else { return false }
+            return true
         }
     }
 

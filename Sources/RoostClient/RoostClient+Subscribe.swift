@@ -26,7 +26,7 @@ extension RoostClient {
                 switch outcome {
                 case .failed(let error): continuation.resume(throwing: error)
                 case .cancelled: continuation.resume(throwing: CancellationError())
-                case .queued(let connection), .deferred(let connection): if let connection { scheduleFlush(connection) }
+                case .queued(let connection): if let connection { scheduleFlush(connection) }
                 }
             }
         } onCancel: {

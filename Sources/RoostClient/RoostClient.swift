@@ -25,7 +25,7 @@ public final class RoostClient: Sendable {
 
     let parsedURL: Result<WebSocketURL, RoostClientError>
     let codec: any FrameCodec
-    let dedupPrefix: String
+    let dedupIDs: DedupIDGenerator
     let state = NIOLockedValueBox(ClientState())
     var logger: Logger { configuration.logger }
 
@@ -36,7 +36,7 @@ public final class RoostClient: Sendable {
         self.parsedURL = Result { () throws(RoostClientError) in try WebSocketURL(url) }
         self.codec = configuration.encoding.codec
         var random = SystemRandomNumberGenerator()
-        self.dedupPrefix = String(random.next() as UInt64, radix: 36) + "-"
+        self.dedupIDs = DedupIDGenerator(using: &random)
     }
 
     /// The current connection state.
@@ -96,7 +96,7 @@ public final class RoostClient: Sendable {
 
     func dedupID(_ id: Int64, _ index: Int) -> String? {
         guard configuration.assignDedupIDs else { return nil }
-        return index == 0 ? dedupPrefix + String(id) : dedupPrefix + String(id) + "." + String(index)
+        return dedupIDs.id(request: id, index: index)
     }
 
     private func awaitPublish(
@@ -116,54 +116,53 @@ public final class RoostClient: Sendable {
         }
     }
 
-    /// Registers and queues a publish. Throws when the client is closed, too many requests wait, or the
-    /// caller was cancelled before the request was registered.
-    /// With `flushNow` false the frame waits for the next flush (another request's, ``flushSoon()``, or a
-    /// deferred one at most ``deferredFlushDelay`` later): a producer queueing a burst then wakes the event
-    /// loop once instead of once per message.
+    /// Registers and queues a publish, and schedules a flush. Throws when the client is closed, too many
+    /// requests wait, or the caller was cancelled before the request was registered.
     func submitPublish(
-        id: Int64, frame: ClientFrame, topic: String, count: Int, completion: PublishCompletion, flushNow: Bool = true
+        id: Int64, frame: ClientFrame, topic: String, count: Int, completion: PublishCompletion
     ) throws(RoostClientError) {
+        try submitPublish(id: id, topic: topic, count: count, completion: completion) { _ in frame }
+    }
+
+    /// As above, with the request id taken here when `id` is nil (the batching publisher's path) and the
+    /// frame made from it. The frame is encoded and masked outside the client lock, which the event loop
+    /// takes for every confirm: encoding under it made the loop wait on a futex (`perf`, session 3).
+    @discardableResult
+    func submitPublish(
+        id: Int64?, topic: String, count: Int, completion: PublishCompletion,
+        frame makeFrame: (Int64) -> ClientFrame
+    ) throws(RoostClientError) -> Int64 {
         let codec = self.codec
         let limit = configuration.maxPendingRequests
+        let started = state.withLockedValue { state -> (id: Int64, maskKey: UInt32)? in
+            guard !state.isClosed else { return nil }
+            return (id ?? state.takeID(), state.masks.nextWord())
+        }
+        guard let (taken, maskKey) = started else { throw .closed }
+        let framed = WebSocketFraming.maskedFrame(binary: codec.encoding == .binary, maskKey: maskKey) {
+            codec.encode(makeFrame(taken), into: &$0)
+        }
         let outcome = state.withLockedValue { state -> SubmitOutcome in
             guard !state.isClosed else { return .failed(.closed) }
-            if state.cancelled.remove(id) != nil { return .cancelled }
+            if state.cancelled.remove(taken) != nil { return .cancelled }
             guard state.pending.count < limit else { return .failed(.tooManyPending(limit)) }
-            let framed = state.append(frame, codec: codec)
-            state.pending[id] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
-            if flushNow { return .queued(state.flushDue()) }
-            return .deferred(state.deferredFlushDue())
+            state.outbox.append(framed)
+            state.pending[taken] = .publish(topic: topic, count: count, encoded: framed, completion: completion)
+            return .queued(state.flushDue())
         }
         switch outcome {
         case .failed(let error): throw error
         case .cancelled:
             if case .continuation(let c) = completion { c.resume(throwing: CancellationError()) }
         case .queued(let connection): if let connection { scheduleFlush(connection) }
-        case .deferred(let connection):
-            if let connection {
-                connection.eventLoop.scheduleTask(in: Self.deferredFlushDelay) {
-                    self.state.withLockedValue { $0.deferredFlushScheduled = false }
-                    self.flushOutbox(connection)
-                }
-            }
         }
-    }
-
-    /// Longest a publish queued without an immediate flush waits for one. 200 µs: far below a broker's
-    /// fsync, so it costs no throughput, and short enough not to matter for latency.
-    static let deferredFlushDelay = TimeAmount.microseconds(200)
-
-    /// Schedules a flush of everything queued (used by the batching publisher at the end of a burst).
-    func flushSoon() {
-        if let connection = state.withLockedValue({ $0.flushDue() }) { scheduleFlush(connection) }
+        return taken
     }
 
     enum SubmitOutcome {
         case failed(RoostClientError)
         case cancelled
         case queued(WebSocketConnection?)
-        case deferred(WebSocketConnection?)
     }
 
     func cancelRequest(_ id: Int64) {

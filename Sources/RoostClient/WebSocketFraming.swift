@@ -54,6 +54,51 @@ package enum WebSocketFraming {
         }
     }
 
+    /// One masked single-frame message whose payload `encode` writes straight into the frame's buffer (no
+    /// intermediate copy): the payload goes after room for the longest header, then is masked in place and
+    /// the header written just before it.
+    package static func maskedFrame(binary: Bool, maskKey: UInt32, encode: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        let room = 14
+        var out = ByteBufferAllocator().buffer(capacity: 256)
+        out.writeRepeatingByte(0, count: room)
+        out.moveReaderIndex(forwardBy: room)
+        encode(&out)
+        let length = out.readableBytes
+        var start = room - 6 - (length < 126 ? 0 : length <= 0xFFFF ? 2 : 8)
+        out.moveReaderIndex(to: start)
+        out.setInteger(UInt8(0x80 | (binary ? 0x2 : 0x1)), at: start)
+        if length < 126 {
+            out.setInteger(UInt8(0x80 | length), at: start + 1)
+            start += 2
+        } else if length <= 0xFFFF {
+            out.setInteger(UInt8(0x80 | 126), at: start + 1)
+            out.setInteger(UInt16(length), at: start + 2)
+            start += 4
+        } else {
+            out.setInteger(UInt8(0x80 | 127), at: start + 1)
+            out.setInteger(UInt64(length), at: start + 2)
+            start += 10
+        }
+        out.setInteger(maskKey, at: start, endianness: .little)
+        let memoryKey = maskKey.littleEndian
+        out.withUnsafeMutableReadableBytes { bytes in
+            let payload = UnsafeMutableRawBufferPointer(rebasing: bytes[(bytes.count - length)...])
+            var i = 0
+            while i + 4 <= length {
+                let word = payload.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+                payload.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
+                i += 4
+            }
+            var shift = 0
+            while i < length {
+                payload[i] ^= UInt8(truncatingIfNeeded: maskKey >> UInt32(shift))
+                shift += 8
+                i += 1
+            }
+        }
+        return out
+    }
+
     /// Overwrites the payload bytes at `payloadOffset` (relative to the payload start) with `bytes`,
     /// masked as the frame's key requires.
     package static func patch(

@@ -68,6 +68,30 @@ import Testing
             }
             ids.append(try #require(publish.entry.dedupID))
         }
-        #expect(Set(ids).count == 3 && ids[2].hasSuffix("0000000000abcdef"))
+        #expect(Set(ids).count == 3 && ids[2].hasSuffix("00000abcdef"))
+        #expect(ids.allSatisfy { $0.utf8.count == 15 }, "as short as the client library's ids")
+    }
+
+    @Test func batchTemplatesCarryNStampedMessagesWithDistinctIDs() throws {
+        for encoding in WireEncoding.allCases {
+            let template = try PublishTemplate(topic: "bench", size: 32, encoding: encoding, dedup: true, batch: 4)
+            #expect(template.messages == 4)
+            var frame = template.stamped(0x0123_4567_89AB_CDEF, sequence: 8)
+            let bytes = Array(frame.readBytes(length: frame.readableBytes) ?? [])
+            let payload = bytes[template.payloadStart...].enumerated().map { $1 ^ template.maskKey[$0 & 3] }
+            guard case .publishBatch(let batch) = try encoding.codec.decodeClientFrame(ByteBuffer(bytes: payload)) else {
+                Issue.record("not a publish_batch")
+                continue
+            }
+            #expect(batch.messages.count == 4 && batch.topic == "bench")
+            #expect(batch.messages.allSatisfy { PublishTemplate.readStamp($0.payload) == 0x0123_4567_89AB_CDEF })
+            #expect(batch.messages.compactMap { $0.dedupID?.suffix(11) } == ["00000000008", "00000000009", "0000000000a", "0000000000b"])
+        }
+    }
+
+    @Test func benchPubBatchIsBounded() {
+        #expect(throws: (any Error).self) { try BenchPubCommand.parse(["--batch", "0"]) }
+        #expect(throws: (any Error).self) { try BenchPubCommand.parse(["--batch", "10001"]) }
+        #expect((try? BenchPubCommand.parse(["--batch", "64"]))?.batch == 64)
     }
 }

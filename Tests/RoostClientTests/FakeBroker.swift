@@ -24,10 +24,13 @@ final class FakeBroker: Sendable {
         var dedup: [String: Int64] = [:]
         var positions: [String: Int64] = [:]
         var subscribers: [String: Subscriber] = [:]
-        var publishFrames = 0
+        /// Every publish request received: whether it was a `publish_batch`, and its payload sizes.
+        var frames: [(batch: Bool, sizes: [Int])] = []
         var nextSub = 0
         /// While true, publishes are stored but not confirmed (as if the connection died before the confirm).
         var withholdConfirms = false
+        /// While true, publishes are refused with `shutting_down` and not stored (a draining broker).
+        var draining = false
     }
 
     let state = NIOLockedValueBox(State())
@@ -40,16 +43,22 @@ final class FakeBroker: Sendable {
         return RoostServer(configuration: configuration) { session in FakeSession(broker: self, session: session) }
     }
 
-    var publishFrames: Int { state.withLockedValue { $0.publishFrames } }
+    var frames: [(batch: Bool, sizes: [Int])] { state.withLockedValue { $0.frames } }
+
+    func received(_ entries: [PublishEntry], batch: Bool) {
+        state.withLockedValue { $0.frames.append((batch, entries.map(\.payload.readableBytes))) }
+    }
 
     func messages(_ topic: String) -> [DeliveredMessage] { state.withLockedValue { $0.topics[topic] ?? [] } }
 
     func setWithholdConfirms(_ value: Bool) { state.withLockedValue { $0.withholdConfirms = value } }
 
+    func setDraining(_ value: Bool) { state.withLockedValue { $0.draining = value } }
+    var isDraining: Bool { state.withLockedValue { $0.draining } }
+
     /// Stores a publish (once per dedup id) and returns its offset and whether to confirm.
     func store(_ topic: String, _ entry: PublishEntry) -> (Int64, Bool) {
         let (offset, confirm, deliveries) = state.withLockedValue { state -> (Int64, Bool, [(Subscriber, DeliveredMessage)]) in
-            state.publishFrames += 1
             if let id = entry.dedupID, let offset = state.dedup[id] { return (offset, !state.withholdConfirms, []) }
             let offset = Int64(state.topics[topic, default: []].count)
             let message = DeliveredMessage(topic: topic, offset: offset, timestamp: 1_700_000_000_000 + offset,
@@ -107,9 +116,12 @@ final class FakeSession: WebSocketSessionHandler {
         }
         switch frame {
         case .publish(let p):
+            broker.received([p.entry], batch: false)
+            if broker.isDraining { return reply(.error(ErrorFrame(id: p.id, code: .shuttingDown, message: "draining")), session) }
             let (offset, confirm) = broker.store(p.topic, p.entry)
             if confirm, let id = p.id { reply(.ok(OKFrame(id: id, offset: offset, timestamp: 1, durable: true)), session) }
         case .publishBatch(let b):
+            broker.received(b.messages, batch: true)
             var first: Int64 = -1
             var confirm = true
             for entry in b.messages {

@@ -149,6 +149,23 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func aPublishRefusedByADrainingBrokerIsResentAfterTheReconnect() async throws {
+        let broker = FakeBroker()
+        var (server, port) = try await Self.start(broker)
+        let client = Self.client(port)
+        try await client.connect()
+        broker.setDraining(true)
+        let pending = Task { try await client.publish(topic: "t", data: ByteBuffer(string: "a")) }
+        while broker.frames.isEmpty { await Task.yield() }
+        await server.shutdown()
+        broker.setDraining(false)
+        (server, port) = try await Self.start(broker, port: port)
+        #expect(try await pending.value.offset == 0)
+        #expect(broker.messages("t").map { String(buffer: $0.payload) } == ["a"] && broker.frames.count == 2)
+        await client.close()
+        await server.shutdown()
+    }
+
     @Test func subscribeWhileReconnectingCompletesOnceTheBrokerIsBack() async throws {
         let broker = FakeBroker()
         var (server, port) = try await Self.start(broker)
