@@ -42,7 +42,7 @@ struct ServeSettings {
         Key(name: "fsync_interval_ms", help: "fsync interval with fsync=interval, ms (default 1000)") { _, value in
             guard try int64(value) > 0 else { throw Failure(description: "the interval must be positive") }
         },
-        Key(name: "fsync_concurrency", help: "fdatasyncs of one topic that may run at once with fsync=always, new topics, 1-16 (default 4)") {
+        Key(name: "fsync_concurrency", help: "fdatasyncs of one topic that may run at once with fsync=always, new topics, 1-16 (default 1; more helps disks with slow flushes)") {
             let value = try int($1)
             guard (1...16).contains(value) else { throw Failure(description: "fsync_concurrency is 1...16") }
             $0.broker.defaultTopicConfiguration.maxConcurrentSyncs = value

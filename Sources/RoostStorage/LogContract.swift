@@ -131,8 +131,9 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
     /// Under fsync `always`, how many fdatasyncs of the log may run at once (1 ... 16). While one runs, the
     /// writer keeps writing the next group and starts its sync, up to this many; groups are still confirmed
     /// and made readable in offset order, each only after a sync that started after its write returned.
-    /// Disks that merge concurrent flushes do several times more syncs per second this way. 1 restores
-    /// one sync at a time on the writer's own thread. Default 4. See Docs/storage.md, "Overlapping syncs".
+    /// Disks with slow flushes that merge concurrent ones do several times more syncs per second this way;
+    /// on a fast disk the extra syncs and thread hand-offs cost more than they give. 1 (the default) is one
+    /// sync at a time on the writer's own thread. See Docs/storage.md, "Overlapping syncs".
     public var maxConcurrentSyncs: Int
 
     public init(
@@ -145,7 +146,7 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         indexIntervalBytes: Int = 4096,
         maxBatchBytes: Int = 8 << 20,
         maxPendingBytes: Int = 64 << 20,
-        maxConcurrentSyncs: Int = 4
+        maxConcurrentSyncs: Int = 1
     ) {
         self.segmentBytes = segmentBytes
         self.segmentMilliseconds = segmentMilliseconds

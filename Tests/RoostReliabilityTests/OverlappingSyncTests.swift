@@ -49,7 +49,7 @@ struct OverlappingSyncTests {
     }
 
     private func withGatedLog(
-        _ configuration: LogConfiguration = LogConfiguration(),
+        _ configuration: LogConfiguration = LogConfiguration(maxConcurrentSyncs: 4),
         _ body: (TemporaryDirectory, SyncGate, DiskLogStore, Appender) throws -> Void
     ) throws {
         let dir = try TemporaryDirectory(prefix: "roost-overlap")
@@ -145,7 +145,7 @@ struct OverlappingSyncTests {
     }
 
     @Test func rollWaitsForTheOldSegmentsSyncsBeforeAnythingInTheNewOneIsConfirmed() throws {
-        try withGatedLog(LogConfiguration(segmentBytes: 1024)) { dir, gate, store, appender in
+        try withGatedLog(LogConfiguration(segmentBytes: 1024, maxConcurrentSyncs: 4)) { dir, gate, store, appender in
             appender.append("a", bytes: 300)
             #expect(gate.awaitStarted(1))
             appender.append("b", bytes: 300)
@@ -172,7 +172,7 @@ struct OverlappingSyncTests {
     }
 
     @Test func appendsWaitingForTheirSyncStillCountAgainstTheQueueBound() throws {
-        let configuration = LogConfiguration(maxBatchBytes: 1024, maxPendingBytes: 1024)
+        let configuration = LogConfiguration(maxBatchBytes: 1024, maxPendingBytes: 1024, maxConcurrentSyncs: 4)
         try withGatedLog(configuration) { _, gate, store, appender in
             appender.append("first", bytes: 200)
             #expect(gate.awaitStarted(1))
@@ -197,7 +197,7 @@ struct OverlappingSyncTests {
         let dir = try TemporaryDirectory(prefix: "roost-overlap")
         defer { dir.remove() }
         let store = try DiskLogStore(directory: dir.path)
-        let appender = Appender(try store.createLog(named: "t", configuration: LogConfiguration()))
+        let appender = Appender(try store.createLog(named: "t", configuration: LogConfiguration(maxConcurrentSyncs: 4)))
         DispatchQueue.concurrentPerform(iterations: 8) { thread in
             for i in 0..<100 { appender.append("\(thread)-\(i)") }
         }
@@ -211,7 +211,7 @@ struct OverlappingSyncTests {
     }
 
     @Test func concurrentSyncsSettingIsValidatedAndDefaultsWhenAbsent() throws {
-        #expect(LogConfiguration().maxConcurrentSyncs == 4)
+        #expect(LogConfiguration().maxConcurrentSyncs == 1)
         for bad in [0, 17] {
             #expect(throws: LogError.self) { try LogConfiguration(maxConcurrentSyncs: bad).validate() }
         }
