@@ -33,24 +33,33 @@ package enum WebSocketFraming {
         }
         out.writeInteger(maskKey, endianness: .little)
         guard length > 0 else { return }
-        // XOR on the in-memory representation: byte j of `memoryKey` is byte j of the key on any host.
-        let memoryKey = maskKey.littleEndian
         out.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
             payload.withUnsafeReadableBytes { source in
-                var i = 0
-                while i + 4 <= length {
-                    let word = source.loadUnaligned(fromByteOffset: i, as: UInt32.self)
-                    destination.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
-                    i += 4
-                }
-                var shift = 0
-                while i < length {
-                    destination[i] = source[i] ^ UInt8(truncatingIfNeeded: maskKey >> UInt32(shift))
-                    shift += 8
-                    i += 1
-                }
+                mask(length, bytesOf: source, into: destination, key: maskKey)
             }
             return length
+        }
+    }
+
+    /// Writes the first `length` bytes of `source` XOR the masking key `key` (its little-endian bytes) to
+    /// `destination`, four bytes at a time. Each word is loaded before it is stored, so `source` and
+    /// `destination` may be the same memory (masking in place).
+    private static func mask(
+        _ length: Int, bytesOf source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer, key: UInt32
+    ) {
+        // XOR on the in-memory representation: byte j of `memoryKey` is byte j of the key on any host.
+        let memoryKey = key.littleEndian
+        var i = 0
+        while i + 4 <= length {
+            let word = source.loadUnaligned(fromByteOffset: i, as: UInt32.self)
+            destination.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
+            i += 4
+        }
+        var shift = 0
+        while i < length {
+            destination[i] = source[i] ^ UInt8(truncatingIfNeeded: key >> UInt32(shift))
+            shift += 8
+            i += 1
         }
     }
 
@@ -80,21 +89,9 @@ package enum WebSocketFraming {
             start += 10
         }
         out.setInteger(maskKey, at: start, endianness: .little)
-        let memoryKey = maskKey.littleEndian
         out.withUnsafeMutableReadableBytes { bytes in
             let payload = UnsafeMutableRawBufferPointer(rebasing: bytes[(bytes.count - length)...])
-            var i = 0
-            while i + 4 <= length {
-                let word = payload.loadUnaligned(fromByteOffset: i, as: UInt32.self)
-                payload.storeBytes(of: word ^ memoryKey, toByteOffset: i, as: UInt32.self)
-                i += 4
-            }
-            var shift = 0
-            while i < length {
-                payload[i] ^= UInt8(truncatingIfNeeded: maskKey >> UInt32(shift))
-                shift += 8
-                i += 1
-            }
+            mask(length, bytesOf: UnsafeRawBufferPointer(payload), into: payload, key: maskKey)
         }
         return out
     }
