@@ -7,10 +7,12 @@ import RoostProtocol
 /// broker confirms in order, so the load generator counts confirms instead of matching them. The first 16
 /// payload bytes can be overwritten with a send timestamp (hex nanoseconds) for end-to-end latency, and,
 /// with `dedup`, the frame carries a dedup id of 15 bytes, as short as the client library's (a string of up
-/// to 15 bytes costs the broker no allocation): 4 random hex digits, then an 11-digit per-message counter.
+/// to 15 bytes costs the broker no allocation): 8 random hex digits per run (two runs on one topic collide with
+/// odds of 1 in 2^32), then a 7-digit hex per-message counter (it wraps after 2^28 messages, long after the
+/// broker's dedup window has forgotten the first ids).
 struct PublishTemplate: Sendable {
     static let marker = Array("RoostBenchStamp!".utf8)
-    static let dedupMarker = Array("RoostDedup!".utf8)
+    static let dedupMarker = Array("RoostDe".utf8)
     let frame: ByteBuffer
     let payloadStart: Int
     /// Where each message's payload starts in the encoded frame.
@@ -30,7 +32,7 @@ struct PublishTemplate: Sendable {
         if encoding == .json { payload.writeString("\"") }
         var encoded = ByteBuffer()
         var random = SystemRandomNumberGenerator()
-        let dedupID = dedup ? String(decoding: Self.hex(random.next(), digits: 4) + Self.dedupMarker, as: UTF8.self) : nil
+        let dedupID = dedup ? String(decoding: Self.hex(random.next(), digits: 8) + Self.dedupMarker, as: UTF8.self) : nil
         let entry = PublishEntry(dedupID: dedupID, payload: payload)
         let frame: ClientFrame = batch > 1
             ? .publishBatch(PublishBatchFrame(id: RequestID(1), topic: topic, messages: Array(repeating: entry, count: batch)))
