@@ -17,6 +17,8 @@ public final class Broker: Sendable {
     struct Registry: Sendable {
         var topics: [String: Topic] = [:]
         var metadata: [String: BrokerStateStore.TopicMetadata] = [:]
+        /// Names whose log is being created or deleted, with the publishes waiting for them.
+        var creating: [String: TopicCreation] = [:]
         var consumers: [String: Consumer] = [:]
         /// Consumers by filter, to find the ones a new topic belongs to without scanning them all.
         var filters = TopicPatternTrie<Consumer>()
@@ -41,6 +43,8 @@ public final class Broker: Sendable {
     /// The instruments every ephemeral consumer shares (one instance, not one per subscription).
     let ephemeralMetrics: ConsumerMetrics
     private let tickQueue = DispatchQueue(label: "roost.broker.tick")
+    /// Where auto-created topics' logs are made: serial, so it has its own thread while it blocks on the disk.
+    let creationQueue = DispatchQueue(label: "roost.broker.create")
 
     /// Opens the broker over `store`, restoring topics (from the store), topic metadata and durable consumers
     /// (from `stateDirectory`), and rebuilding each topic's dedup table from its log tail.
@@ -165,8 +169,10 @@ public final class Broker: Sendable {
         }
         var members: [ConsumerMember] = []
         for consumer in consumers { members += consumer.removeAllMembers() }
-        // Let running pumps finish so that no delivery follows the close event.
+        // Let running pumps finish so that no delivery follows the close event, and creations in progress hand
+        // their waiters the topic before the store closes.
         for queue in readerQueues { queue.sync {} }
+        creationQueue.sync {}
         for member in members { member.sink.subscriptionClosed(reason: .shutdown) }
         var firstError: BrokerError?
         for consumer in consumers where consumer.durable {
