@@ -8,11 +8,13 @@ import RoostStorage
 /// The broker core: topics, publishing with dedup, consumers (ephemeral, durable, shared), delivery with
 /// flow control, acks, redelivery and dead letters, over any `LogStore`. In-process; the server drives it.
 ///
-/// Thread-safe: every method may be called from any thread and never blocks on a log read (reads run on the
-/// broker's reader queues). Exceptions, which do blocking file I/O on the caller's thread and are meant for
-/// rare admin paths: `init`, `shutdown`, topic create/alter/delete (and the auto-create of a first publish),
-/// consumer reset (reads the time index for `.time`) and delete (removes its file),
-/// and creating a consumer with a `.time` start position. See Docs/architecture.md for lock ownership.
+/// Thread-safe: every method may be called from any thread, and the ones a server calls on an event loop
+/// (`publish`, `immediateStart(for:)`, `findStart(for:completion:)`, `subscribe(_:from:sink:)` and the
+/// `Subscription` operations) never do file I/O there: reads run on the broker's reader queues, a first
+/// publish's auto-create on its creation queue. Exceptions, which do blocking file I/O on the caller's thread
+/// and are meant for startup, shutdown and admin paths: `init`, `shutdown`, topic create/alter/delete, consumer
+/// reset (reads the time index for `.time`) and delete (removes its file), and `subscribe(_:sink:)` with a
+/// `.time` start. See Docs/architecture.md ("Concurrency ownership", "File I/O never runs on an event loop").
 public final class Broker: Sendable {
     struct Registry: Sendable {
         var topics: [String: Topic] = [:]
