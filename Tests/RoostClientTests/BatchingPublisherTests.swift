@@ -124,7 +124,12 @@ import Testing
             do { try await publisher.publish(OutgoingMessage("m\(i)")) } catch let error as RoostClientError { thrown.append(error) }
         }
         do { _ = try await publisher.flush() } catch let error as RoostClientError { thrown.append(error) }
-        #expect(thrown.count == 1 && thrown.allSatisfy { $0.isServerError(.invalidTopic) }, "\(thrown)")
+        // The 40 go out in several frames (flush points every window/8 = 12 messages, and the 200 µs timer), and
+        // a refusal that comes back while publishing goes on is thrown by the next publish: each failure is thrown
+        // once, never once per message, so between 1 and one per frame, however the refusals and publishes
+        // interleave (a loaded machine saw 4).
+        #expect(!thrown.isEmpty && thrown.count <= publisher.framesSent, "\(thrown), \(publisher.framesSent) frames")
+        #expect(thrown.allSatisfy { $0.isServerError(.invalidTopic) }, "\(thrown)")
         #expect(outcomes.all.count == 40)
         #expect(outcomes.all.allSatisfy { if case .failure(let e) = $0 { e.isServerError(.invalidTopic) } else { false } })
         #expect(try await publisher.flush().confirmed == 0)
