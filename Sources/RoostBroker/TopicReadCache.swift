@@ -75,7 +75,7 @@ final class TopicReadCache: Sendable {
 
     private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
         let records = try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records
-        return MessageBlock.messages(topic: topic.name, records: MessageBlock.compacted(records))
+        return MessageBlock.read(topic: topic.name, records: records)
     }
 
     /// The messages from `offset` on, or `nil` when `messages` does not reach it.
@@ -89,6 +89,9 @@ final class TopicReadCache: Sendable {
             guard let found = messages.firstIndex(where: { $0.offset >= offset }) else { return nil }
             index = found
         }
+        // The whole chunk (a replay reading chunk after chunk): the cached array itself, not a copy of it (a copy
+        // retains every message).
+        if index == 0, maxMessages >= messages.count { return messages }
         return Array(messages[index..<min(messages.count, index + maxMessages)])
     }
 }

@@ -99,6 +99,7 @@ enum JSONOutput {
     private static func writeDecimal(prefix: StaticString, magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
         // Digits from the end, two at a time (one division per pair), into a scratch array; then one write. This
         // runs twice per delivered message (offset, timestamp).
+        let twoDigits = Self.twoDigits
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var value = magnitude
             var start = 20
@@ -132,8 +133,16 @@ enum JSONOutput {
         }
     }
 
-    /// "00" to "99", two ASCII digits each.
-    private static let twoDigits: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+    /// "00" to "99", two ASCII digits each: a literal read through a computed property, not a `static let` array,
+    /// which is a lazily made global whose every read costs a `swift_once` check (twice per delivered message).
+    private static var twoDigits: UnsafePointer<UInt8> {
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        return pairs.utf8Start
+    }
 
     /// Writes `prefix`, `bytes` as they are, then `suffix`, in one write.
     static func writeRaw(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {

@@ -112,9 +112,7 @@ extension BrokerSession {
     /// (the sinks of catching-up subscriptions call it on broker reader queues).
     static func encodedRun(of block: MessageBlock, segment: Int, codec: any FrameCodec, key: MessageEncodingKey) -> EncodedDeliveryRun {
         block.encoded(as: key, segment: segment) { block, range in
-            codec.encodeDeliveryRun(range.map { index in
-                DeliveredMessage(topic: block.topic, record: block.records[index], deliveries: 1)
-            })
+            codec.encodeDeliveryRun(BlockRunSource(block: block, range: range))
         }
     }
 
