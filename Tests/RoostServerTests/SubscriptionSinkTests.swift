@@ -19,9 +19,8 @@ import Testing
         let key = MessageEncodingKey(rawValue: 1)
         let sink = SubscriptionSink(inbox: inbox, key: 7, encoding: (codec: codec, key: key))
         let records = (0..<1_000).map { StoredRecord(offset: Int64($0), timestamp: 0, value: ByteBuffer(string: "m\($0)")) }
-        let deliveries = MessageBlock.messages(topic: "t", records: records).dropFirst(100).map {
-            Delivery(message: $0, deliveryCount: 1)
-        }
+        var deliveries = DeliveryBatch()
+        deliveries.append(MessageBlock.messages(topic: "t", records: records).dropFirst(100))
         sink.deliverFromLog(deliveries)
         sink.deliver(deliveries)
         let events = inbox.takeAll()

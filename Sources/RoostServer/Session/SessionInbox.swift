@@ -16,7 +16,7 @@ final class SessionInbox: Sendable {
         case published(PublishTicket, Result<PublishConfirm, BrokerError>)
         /// Deliveries for the subscription with local key `subscription`, with their segments encoded already
         /// when they were read from the log (`runs`).
-        case delivered(subscription: Int, deliveries: [Delivery], runs: [SubscriptionSink.Run]?)
+        case delivered(subscription: Int, deliveries: DeliveryBatch, runs: [SubscriptionSink.Run]?)
         /// The subscription reached the tail of `topic`.
         case caughtUp(subscription: Int, topic: String, offset: Int64)
         /// The broker ended the subscription.
@@ -102,23 +102,29 @@ final class SubscriptionSink: DeliverySink {
         self.encoding = encoding
     }
 
-    func deliver(_ deliveries: [Delivery]) {
+    func deliver(_ deliveries: DeliveryBatch) {
         inbox.post(.delivered(subscription: key, deliveries: deliveries, runs: nil))
     }
 
     /// A batch read from the log (a subscription catching up): its block segments are encoded here, on the
     /// broker's reader queue, and travel with it. Replay is bound by the event loop, which would otherwise encode
     /// every message itself; the reader queue has time to spare while the socket drains.
-    func deliverFromLog(_ deliveries: [Delivery]) {
+    func deliverFromLog(_ deliveries: DeliveryBatch) {
         guard let encoding else { return deliver(deliveries) }
         var runs: [Run] = []
-        for delivery in deliveries where delivery.deliveryCount == 1 {
-            let block = delivery.message.block
-            let segment = delivery.message.index / MessageBlock.segmentSize
-            guard segment % Self.encodedHere == 0 else { continue }
-            if let last = runs.last, last.block === block, last.segment == segment { continue }
-            let run = BrokerSession.encodedRun(of: block, segment: segment, codec: encoding.codec, key: encoding.key)
-            runs.append(Run(block: block, segment: segment, run: run))
+        for run in deliveries.runs where run.deliveryCount == 1 {
+            // Segment by segment: the first message of each block segment the run touches, no walk per message.
+            var position = run.messages.startIndex
+            while position < run.messages.endIndex {
+                let message = run.messages[position]
+                let block = message.block
+                let segment = message.index / MessageBlock.segmentSize
+                position += block.segmentRange(segment).upperBound - message.index
+                guard segment % Self.encodedHere == 0 else { continue }
+                if let last = runs.last, last.block === block, last.segment == segment { continue }
+                let encoded = BrokerSession.encodedRun(of: block, segment: segment, codec: encoding.codec, key: encoding.key)
+                runs.append(Run(block: block, segment: segment, run: encoded))
+            }
         }
         inbox.post(.delivered(subscription: key, deliveries: deliveries, runs: runs.isEmpty ? nil : runs))
     }
