@@ -107,7 +107,7 @@ struct EncodedDeliveryTests {
         let headers = index % 4 == 0 ? [Header(name: "trace", value: "a\"b"), Header(name: "n", value: "\(index)")] : []
         let payload = index % 2 == 0 ? ByteBuffer(string: "{\"n\":\(index)}") : ByteBuffer(bytes: [0xDE, 0xAD, UInt8(index)])
         let offset = 1_000 + Int64(index)
-        let timestamp = 1_763_700_000_000 + Int64(index * 37)
+        let timestamp = 1_763_700_000_000 + Int64(index / 5 * 37)  // runs of equal timestamps, as one append makes
         return DeliveredMessage(topic: topic, offset: offset, timestamp: timestamp, key: key, headers: headers, payload: payload)
     }
 

@@ -13,13 +13,18 @@ struct BlockRunSource: DeliveryRunSource {
     var count: Int { range.count }
 
     func fields(at index: Int) -> DeliveryFields {
+        // Field by field from the array's storage: copying the whole `StoredRecord` first would retain and release
+        // its key, headers and payload once more per message.
         block.records.withUnsafeBufferPointer { records in
-            let record = records[range.lowerBound + index]
+            let position = range.lowerBound + index
             return DeliveryFields(
-                offset: record.offset, timestamp: record.timestamp, key: record.key,
-                headers: record.headers.isEmpty
-                    ? [] : BrokerHeaders.userHeaders(record.headers).map { Header(name: $0.name, value: $0.value) },
-                payload: record.value)
+                offset: records[position].offset, timestamp: records[position].timestamp, key: records[position].key,
+                headers: records[position].headers.isEmpty ? [] : Self.userHeaders(records[position].headers),
+                payload: records[position].value)
         }
+    }
+
+    private static func userHeaders(_ headers: [RecordHeader]) -> [Header] {
+        BrokerHeaders.userHeaders(headers).map { Header(name: $0.name, value: $0.value) }
     }
 }

@@ -24,6 +24,9 @@ extension BrokerSession {
             if !writable { break }
         }
         statistics.delivered(messages: messages, bytes: bytes)
+        var unwritten = 0
+        for subscription in subscriptions.values { unwritten += subscription.queue.count }
+        inbox.noteUnwritten(batches: unwritten)
     }
 
     /// Encodes the next frame of `subscription`'s queue; returns the messages it carried.
