@@ -134,6 +134,11 @@ final class ReadChunkCache: Sendable {
         }
     }
 
+    /// Drops chunk `key`, if cached (its only reader is done with it).
+    func remove(_ key: Key) {
+        state.withLockedValue { Self.remove(key, from: &$0) }
+    }
+
     /// Drops every chunk of `topic` (a deleted topic).
     func removeTopic(_ topic: Int) {
         state.withLockedValue { state in
