@@ -40,7 +40,9 @@ public struct DeliveryBatch: Sendable, RandomAccessCollection {
         count += messages.count
     }
 
+    /// 0: deliveries are numbered from the first run's first message.
     public var startIndex: Int { 0 }
+    /// ``count``.
     public var endIndex: Int { count }
 
     /// The deliveries in order, run by run (O(1) per element, unlike the subscript).
@@ -49,6 +51,7 @@ public struct DeliveryBatch: Sendable, RandomAccessCollection {
         fileprivate var run = 0
         fileprivate var position = 0
 
+        /// The next delivery, or `nil` after the last.
         public mutating func next() -> Delivery? {
             while run < runs.count {
                 let messages = runs[run].messages
@@ -63,6 +66,7 @@ public struct DeliveryBatch: Sendable, RandomAccessCollection {
         }
     }
 
+    /// Iterates the deliveries run by run.
     public func makeIterator() -> Iterator { Iterator(runs: runs) }
 
     /// Delivery `position`: O(number of runs).

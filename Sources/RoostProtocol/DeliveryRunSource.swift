@@ -52,7 +52,9 @@ public struct DeliveryFields {
 public struct DeliveredMessageRun: DeliveryRunSource {
     /// The messages; all of `topic`.
     public let messages: [DeliveredMessage]
+    /// The topic of every message.
     public let topic: String
+    /// `messages.count`.
     public var count: Int { messages.count }
 
     /// Wraps `messages`, which must all be of one topic and first deliveries.
@@ -61,6 +63,7 @@ public struct DeliveredMessageRun: DeliveryRunSource {
         self.messages = messages
     }
 
+    /// The fields of `messages[index]`.
     public func fields(at index: Int) -> DeliveryFields {
         let message = messages[index]
         return DeliveryFields(
