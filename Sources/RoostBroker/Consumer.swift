@@ -151,7 +151,9 @@ final class Consumer: LiveListener {
         }
         let messages: [Message]
         do {
-            messages = try read.topic.readCache.read(read.topic, from: read.from, maxMessages: read.maxMessages, maxBytes: limits.readBatchBytes)
+            let alone = fanOut.listenerCount(topic: read.topic.name).map { $0 <= 1 } ?? false
+            messages = try read.topic.readCache.read(
+                read.topic, from: read.from, maxMessages: read.maxMessages, maxBytes: limits.readBatchBytes, alone: alone)
         } catch let error as LogError where error.code == .offsetOutOfRange {
             let start = error.earliestOffset ?? read.topic.log.startOffset
             state.withLockedValue { $0.cursors[read.topic.name]?.skipDeleted(startOffset: start) }

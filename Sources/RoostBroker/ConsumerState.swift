@@ -24,7 +24,7 @@ struct ReadPlan {
 
 /// What a pump step decided under the lock and carries out after releasing it.
 struct Outbox {
-    var deliveries: [Int: (sink: any DeliverySink, batch: [Delivery])] = [:]
+    var deliveries: [Int: (sink: any DeliverySink, batch: DeliveryBatch)] = [:]
     var caughtUp: [(sink: any DeliverySink, topic: String, offset: Int64)] = []
     var deadLetters: [DeadLetter] = []
     var read: ReadPlan?
@@ -170,7 +170,8 @@ struct ConsumerState: Sendable {
                     cursor.pending[message.offset] = PendingDelivery(message: message, deliveries: 1, deadline: deadline, member: memberID)
                 }
             }
-            outbox.deliveries[memberID, default: (member.sink, [])].batch.append(contentsOf: run.lazy.map { Delivery(message: $0, deliveryCount: 1) })
+            // One run (a slice of `messages`), not a `Delivery` per message.
+            outbox.deliveries[memberID, default: (member.sink, DeliveryBatch())].batch.append(run)
             cursor.nextOffset = messages[end - 1].offset + 1
             delivered += run.count
             index = end
@@ -228,7 +229,7 @@ struct ConsumerState: Sendable {
             cursor.pending[message.offset] = PendingDelivery(
                 message: message, deliveries: deliveries, deadline: now + settings.ackWaitMilliseconds, member: memberID)
         }
-        outbox.deliveries[memberID, default: (member.sink, [])].batch.append(Delivery(message: message, deliveryCount: deliveries))
+        outbox.deliveries[memberID, default: (member.sink, DeliveryBatch())].batch.append([message], deliveryCount: deliveries)
         outbox.progressed = true
     }
 }

@@ -25,9 +25,15 @@ public protocol LiveFanOut: Sendable {
     /// consumer missing a message below it reads the log (the fan-out forgot it); at or above it the message is
     /// on its way (appended, not yet published here) and the publish will wake the consumer, so it does not read.
     func publishedEnd(topic: String) -> Int64?
+    /// How many listeners (consumers) follow `topic`, or `nil` when unknown. One alone has no one to share the read
+    /// cache's chunks with (see `TopicReadCache`).
+    func listenerCount(topic: String) -> Int?
 }
 
 extension LiveFanOut {
     /// Unknown: consumers read the log whenever the fan-out does not hold what they need.
     public func publishedEnd(topic: String) -> Int64? { nil }
+
+    /// Unknown: the read cache keeps what consumers read as if they were many.
+    public func listenerCount(topic: String) -> Int? { nil }
 }

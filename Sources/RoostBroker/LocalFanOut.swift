@@ -75,6 +75,11 @@ public final class LocalFanOut: LiveFanOut {
         return slot.state.withLockedValue { $0.end }
     }
 
+    public func listenerCount(topic: String) -> Int? {
+        guard let slot = slots.withLockedValue({ $0[topic] }) else { return 0 }
+        return slot.state.withLockedValue { $0.listeners.count }
+    }
+
     public func addListener(_ listener: any LiveListener, topic: String) {
         slot(topic).state.withLockedValue { $0.listeners[ObjectIdentifier(listener)] = listener }
     }

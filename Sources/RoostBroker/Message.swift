@@ -66,6 +66,12 @@ public struct Delivery: Sendable {
     /// 1 on the first delivery to this consumer, more on redeliveries.
     public let deliveryCount: Int
 
+    /// The `deliveryCount`th delivery of `message` (1 for a first delivery).
+    public init(message: Message, deliveryCount: Int) {
+        self.message = message
+        self.deliveryCount = deliveryCount
+    }
+
     /// Whether the consumer had been given this message before (by this or another member).
     public var redelivered: Bool { deliveryCount > 1 }
     /// Shorthand for `message.topic`.
@@ -96,9 +102,10 @@ public struct SubscriptionCloseReason: Hashable, Sendable, CustomStringConvertib
 /// All three methods are called from a broker thread (one of the reader queues), never concurrently for
 /// the same subscription, and must not block: hand the work to the connection's event loop.
 public protocol DeliverySink: Sendable {
-    /// A batch of messages in offset order per topic (redeliveries first). The broker calls this once with
-    /// everything that is ready and within credit, never once per message when several are ready.
-    func deliver(_ deliveries: [Delivery])
+    /// A batch of messages in offset order per topic (redeliveries first), as runs (see ``DeliveryBatch``). The
+    /// broker calls this once with everything that is ready and within credit, never once per message when several
+    /// are ready.
+    func deliver(_ deliveries: DeliveryBatch)
     /// The subscription has received everything `topic` holds up to (excluding) `offset`: from now on it is
     /// served live. Sent once each time the subscription reaches the tail after having been behind.
     func caughtUp(topic: String, offset: Int64)
@@ -110,12 +117,12 @@ public protocol DeliverySink: Sendable {
     /// Like ``deliver(_:)``, for messages just read from the log for a subscription catching up. Always called
     /// on a broker reader queue (never on a publisher's thread), so a sink may prepare the batch here, off the
     /// connection's event loop (the server encodes it).
-    func deliverFromLog(_ deliveries: [Delivery])
+    func deliverFromLog(_ deliveries: DeliveryBatch)
 }
 
 extension DeliverySink {
     /// Default: the same as ``deliver(_:)``.
-    public func deliverFromLog(_ deliveries: [Delivery]) { deliver(deliveries) }
+    public func deliverFromLog(_ deliveries: DeliveryBatch) { deliver(deliveries) }
 
     /// Default: the notice is dropped (the broker has logged it and counted it in its metrics).
     public func skippedDamaged(topic: String, offsets: Range<Int64>) {}

@@ -34,10 +34,13 @@ public final class MessageBlock: Sendable {
     /// The records, in offset order (dense: one append or one read).
     public let records: [StoredRecord]
     private let cache = Mutex<[Entry]>([])
+    /// ``retainedBytes`` when it was worked out as the block was made.
+    private let knownRetainedBytes: Int?
 
-    init(topic: String, records: [StoredRecord]) {
+    init(topic: String, records: [StoredRecord], retainedBytes: Int? = nil) {
         self.topic = topic
         self.records = records
+        self.knownRetainedBytes = retainedBytes
     }
 
     /// Memory a `Message` and its record cost besides their bytes of payload: the `Message` object, the
@@ -49,35 +52,50 @@ public final class MessageBlock: Sendable {
     /// buffer its records are slices of (a log read keeps its read buffers whole, not just the records' bytes),
     /// ``perMessageOverhead`` per message, and room for what ``encoded(as:segment:_:)`` may cache for one wire
     /// encoding: up to ``cachedSegments`` segments at 4/3 of the payload (base64) plus 64 bytes of envelope per
-    /// message (subscribers of the other encoding reading the same block add up to that again). Walks the records
-    /// once (O(n)); call it once per block.
+    /// message (subscribers of the other encoding reading the same block add up to that again). Known from the
+    /// block's making for a block of ``read(topic:records:)``; otherwise walks the records once (O(n)).
     public var retainedBytes: Int {
-        var encodable = 0
-        for record in records.prefix(Self.cachedSegments * Self.segmentSize) {
-            encodable += (record.value.readableBytes + (record.key?.readableBytes ?? 0)) * 4 / 3 + 64
-        }
-        return Self.footprint(records).storage + records.count * Self.perMessageOverhead + encodable
+        knownRetainedBytes ?? Self.retainedBytes(records, Self.footprint(records))
     }
 
-    /// The bytes of keys and payloads of `records`, and the capacity of the distinct buffers they are slices of.
-    private static func footprint(_ records: [StoredRecord]) -> (used: Int, storage: Int) {
+    private static func retainedBytes(_ records: [StoredRecord], _ footprint: Footprint) -> Int {
+        footprint.storage + records.count * perMessageOverhead + footprint.encodable
+    }
+
+    /// What a block's records cost: see ``retainedBytes``.
+    private struct Footprint {
+        /// Bytes of keys and payloads.
         var used = 0
+        /// Capacity of the distinct buffers they are slices of.
         var storage = 0
+        /// Room for one wire encoding of the first ``cachedSegments`` segments.
+        var encodable = 0
+    }
+
+    /// The footprint of `records`, in one walk.
+    private static func footprint(_ records: [StoredRecord]) -> Footprint {
+        var footprint = Footprint()
         var seen = Set<UnsafeMutableRawPointer>()
         var last: UnsafeMutableRawPointer?
         func note(_ buffer: ByteBuffer) {
-            used += buffer.readableBytes
+            footprint.used += buffer.readableBytes
             // The storage object's address, without a retain: identity only, never dereferenced.
             let id = buffer.withVeryUnsafeBytesWithStorageManagement { $1.toOpaque() }
             guard id != last else { return }
             last = id
-            if seen.insert(id).inserted { storage += buffer.storageCapacity }
+            if seen.insert(id).inserted { footprint.storage += buffer.storageCapacity }
         }
-        for record in records {
-            note(record.value)
-            if let key = record.key { note(key) }
+        let encodable = cachedSegments * segmentSize
+        records.withUnsafeBufferPointer { records in
+            for (index, record) in records.enumerated() {
+                note(record.value)
+                if let key = record.key { note(key) }
+                if index < encodable {
+                    footprint.encodable += (record.value.readableBytes + (record.key?.readableBytes ?? 0)) * 4 / 3 + 64
+                }
+            }
         }
-        return (used, storage)
+        return footprint
     }
 
     /// `records` as they are, or, when the buffers they are slices of are much larger than the records' bytes
@@ -86,8 +104,12 @@ public final class MessageBlock: Sendable {
     /// `maxBatchBytes`, 8 MiB) holds the whole batch's buffer; a cache or an in-flight message keeping those
     /// records would pin it all. The copy is one pass over bytes that are about to be encoded anyway.
     public static func compacted(_ records: [StoredRecord]) -> [StoredRecord] {
-        let (used, storage) = footprint(records)
-        guard storage > 2 * used + (64 << 10) else { return records }
+        compacted(records, footprint(records))
+    }
+
+    private static func compacted(_ records: [StoredRecord], _ footprint: Footprint) -> [StoredRecord] {
+        guard needsCompaction(footprint) else { return records }
+        let used = footprint.used
         // Everything is written before the first slice is taken: a write to a shared buffer would copy it.
         var copy = ByteBufferAllocator().buffer(capacity: used)
         for record in records {
@@ -109,8 +131,27 @@ public final class MessageBlock: Sendable {
 
     /// One `Message` per record, all sharing one block.
     public static func messages(topic: String, records: [StoredRecord]) -> [Message] {
-        let block = MessageBlock(topic: topic, records: records)
-        return records.indices.map { Message(block: block, index: $0) }
+        messages(of: MessageBlock(topic: topic, records: records))
+    }
+
+    /// One `Message` per record of a log read, all sharing one block: the records ``compacted(_:)``, and the block's
+    /// ``retainedBytes`` worked out in the same walk (a read cache charges every chunk it keeps).
+    public static func read(topic: String, records: [StoredRecord]) -> [Message] {
+        let footprint = footprint(records)
+        guard needsCompaction(footprint) else {
+            return messages(of: MessageBlock(topic: topic, records: records, retainedBytes: retainedBytes(records, footprint)))
+        }
+        let kept = compacted(records, footprint)
+        return messages(of: MessageBlock(topic: topic, records: kept, retainedBytes: retainedBytes(kept, Self.footprint(kept))))
+    }
+
+    /// Whether the buffers of records are much larger than the records' bytes (see ``compacted(_:)``).
+    private static func needsCompaction(_ footprint: Footprint) -> Bool {
+        footprint.storage > 2 * footprint.used + (64 << 10)
+    }
+
+    private static func messages(of block: MessageBlock) -> [Message] {
+        block.records.indices.map { Message(block: block, index: $0) }
     }
 
     /// Segment `segment`'s indexes into ``records``.

@@ -134,6 +134,11 @@ final class ReadChunkCache: Sendable {
         }
     }
 
+    /// Drops chunk `key`, if cached (its only reader is done with it).
+    func remove(_ key: Key) {
+        state.withLockedValue { Self.remove(key, from: &$0) }
+    }
+
     /// Drops every chunk of `topic` (a deleted topic).
     func removeTopic(_ topic: Int) {
         state.withLockedValue { state in
@@ -193,9 +198,15 @@ final class ReadChunkCache: Sendable {
     static func cost(of messages: [Message]) -> Int {
         var bytes = 0
         var last: MessageBlock?
-        for message in messages where message.block !== last {
-            last = message.block
-            bytes += message.block.retainedBytes
+        var index = 0
+        while index < messages.count {
+            let message = messages[index]
+            if message.block !== last {
+                last = message.block
+                bytes += message.block.retainedBytes
+            }
+            // A block's messages are consecutive in a read: step over the rest of this one (no walk per message).
+            index += max(1, message.block.records.count - message.index)
         }
         return bytes
     }

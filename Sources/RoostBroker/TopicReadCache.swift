@@ -29,7 +29,11 @@ final class TopicReadCache: Sendable {
     private func key(_ base: Int64) -> ReadChunkCache.Key { ReadChunkCache.Key(topic: id, base: base) }
 
     /// At most `maxMessages` messages of `topic` from `offset` on, from a cached chunk or from the log.
-    func read(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
+    ///
+    /// `alone`: the reader is the topic's only consumer, so no one will want a chunk after it: a chunk it reads to
+    /// its end is dropped from the cache at once. It still goes through the cache (its read-ahead puts the next
+    /// chunk there while it waits for credit), but a lone replay keeps about two chunks, not the whole budget.
+    func read(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int, alone: Bool = false) throws -> [Message] {
         let base = offset - offset % Int64(chunkMessages)
         // Near the end of the log (a reader that raced an append to the tail cache) only the asked-for messages are
         // read: a chunk read from its start would decode up to a chunk of records for a message or two.
@@ -45,7 +49,10 @@ final class TopicReadCache: Sendable {
                 try Self.readLog(topic, from: max(start, min(offset, topic.log.startOffset)),
                     maxMessages: Int(base + Int64(chunkMessages) - start), maxBytes: maxBytes)
             }
-            if let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) { return hit }
+            if let hit = Self.slice(messages, from: offset, maxMessages: maxMessages) {
+                if alone, let last = hit.last, last.offset == messages.last?.offset { shared.remove(key(start)) }
+                return hit
+            }
             guard let last = messages.last?.offset, last >= start, last < offset, last + 1 < base + Int64(chunkMessages) else { break }
             start = last + 1
         }
@@ -75,7 +82,7 @@ final class TopicReadCache: Sendable {
 
     private static func readLog(_ topic: Topic, from offset: Int64, maxMessages: Int, maxBytes: Int) throws -> [Message] {
         let records = try topic.log.read(from: offset, maxRecords: maxMessages, maxBytes: maxBytes).records
-        return MessageBlock.messages(topic: topic.name, records: MessageBlock.compacted(records))
+        return MessageBlock.read(topic: topic.name, records: records)
     }
 
     /// The messages from `offset` on, or `nil` when `messages` does not reach it.
@@ -89,6 +96,9 @@ final class TopicReadCache: Sendable {
             guard let found = messages.firstIndex(where: { $0.offset >= offset }) else { return nil }
             index = found
         }
+        // The whole chunk (a replay reading chunk after chunk): the cached array itself, not a copy of it (a copy
+        // retains every message).
+        if index == 0, maxMessages >= messages.count { return messages }
         return Array(messages[index..<min(messages.count, index + maxMessages)])
     }
 }

@@ -247,7 +247,7 @@ final class BenchSink: DeliverySink {
         settle(subscription, credit: owed, acks: acks)
     }
 
-    func deliver(_ deliveries: [Delivery]) {
+    func deliver(_ deliveries: DeliveryBatch) {
         guard let last = deliveries.last else { return }
         let target = subscription.withLock { state -> Subscription? in
             if state.0 == nil {

@@ -31,13 +31,22 @@ public struct EncodedDeliveryRun: Sendable {
         encoding: WireEncoding, messages: [DeliveredMessage], overhead: Int, prefix: Int, suffix: Int,
         write: (DeliveredMessage, inout ByteBuffer) -> Void
     ) {
+        let capacity = messages.reduce(0) { $0 + $1.payload.readableBytes + $1.topic.utf8.count + overhead }
+        self.init(encoding: encoding, count: messages.count, capacity: capacity, prefix: prefix, suffix: suffix) { index, bytes in
+            write(messages[index], &bytes)
+        }
+    }
+
+    /// Encodes `count` elements with `write`, which appends element `index` (`prefix` bytes, the body, `suffix`
+    /// bytes) to the run's buffer, made with room for `capacity` bytes.
+    init(encoding: WireEncoding, count: Int, capacity: Int, prefix: Int, suffix: Int, write: (Int, inout ByteBuffer) -> Void) {
         var bytes = ByteBuffer()
-        bytes.reserveCapacity(messages.reduce(0) { $0 + $1.payload.readableBytes + $1.topic.utf8.count + overhead })
+        bytes.reserveCapacity(capacity)
         var bounds: [Int] = []
-        bounds.reserveCapacity(messages.count + 1)
-        for message in messages {
+        bounds.reserveCapacity(count + 1)
+        for index in 0..<count {
             bounds.append(bytes.writerIndex)
-            write(message, &bytes)
+            write(index, &bytes)
         }
         bounds.append(bytes.writerIndex)
         self.encoding = encoding

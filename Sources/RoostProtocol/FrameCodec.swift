@@ -29,6 +29,10 @@ public protocol FrameCodec: Sendable {
     /// (``EncodedDeliveryRun``): what a fan-out writes to every subscriber without copying.
     func encodeDeliveryRun(_ messages: [DeliveredMessage]) -> EncodedDeliveryRun
 
+    /// Like ``encodeDeliveryRun(_:)-([DeliveredMessage])``, byte for byte, reading first deliveries of one topic in place
+    /// from `source`: the topic is encoded once per run and no ``DeliveredMessage`` is built per message.
+    func encodeDeliveryRun(_ source: some DeliveryRunSource) -> EncodedDeliveryRun
+
     /// Appends a complete `message` frame for `sub` built around `delivery` (which must come from this
     /// encoding's `encodeDelivery`). Byte-identical to `encode(.message(...))`.
     func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer)

@@ -81,4 +81,23 @@ extension MessageBlockTests {
         let full = (0..<4).map { StoredRecord(offset: Int64($0), timestamp: 1, value: big.getSlice(at: $0 << 18, length: 1 << 18)!) }
         #expect(MessageBlock.compacted(full).allSatisfy { $0.value.storageCapacity == big.storageCapacity })
     }
+
+    /// A log read's block is compacted as ``MessageBlock/compacted(_:)`` would, and the cost it knows from its making
+    /// equals the cost of walking its records; the cache charges a read what its block keeps alive.
+    @Test func aReadBlockKnowsItsCost() {
+        let big = ByteBuffer(repeating: 0x62, count: 1 << 20)
+        let few = (0..<3).map { StoredRecord(offset: Int64($0), timestamp: 1, key: big.getSlice(at: $0 * 8, length: 4), value: big.getSlice(at: $0 * 8 + 4, length: 4)!) }
+        let full = (0..<4).map { StoredRecord(offset: Int64($0), timestamp: 1, value: big.getSlice(at: $0 << 18, length: 1 << 18)!) }
+        for records in [few, full, []] {
+            let read = MessageBlock.read(topic: "t", records: records)
+            let plain = MessageBlock.messages(topic: "t", records: MessageBlock.compacted(records))
+            #expect(read.map(\.record) == plain.map(\.record))
+            if let block = read.first?.block, let walked = plain.first?.block {
+                #expect(block.retainedBytes == walked.retainedBytes)
+                #expect(ReadChunkCache.cost(of: read) == block.retainedBytes)
+                #expect(ReadChunkCache.cost(of: Array(read.dropFirst())) == block.retainedBytes)
+            }
+        }
+        #expect(MessageBlock.read(topic: "t", records: few).allSatisfy { $0.record.value.storageCapacity < 1_024 })
+    }
 }

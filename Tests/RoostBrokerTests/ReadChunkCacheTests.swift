@@ -133,9 +133,11 @@ import Testing
             tailCacheMessages: 10, readBatchMessages: 100, readCacheBytes: 64 << 20, tickIntervalMilliseconds: nil)
         let fixture = try BrokerFixture(configuration: configuration, store: .disk)
         try fixture.broker.createTopic("events")
-        try await fixture.publish("events", count: 2_000, batch: 200)
+        // All five follow the topic before the publisher outruns the tail cache: chunks are cached for topics with
+        // more than one consumer (a lone reader's are dropped as it finishes them, see the next test).
         let request = SubscriptionRequest(filter: "events", start: .earliest, maxInFlight: 10_000)
         let sinks = try (0..<5).map { _ in try fixture.subscribe(request).1 }
+        try await fixture.publish("events", count: 2_000, batch: 200)
         for sink in sinks { await sink.wait(forCount: 2_000) }
         let deliveries = sinks.map { $0.snapshot.deliveries }
         for batch in deliveries { #expect(batch.map(\.offset) == Array(0..<2_000)) }
@@ -166,5 +168,20 @@ extension ReadChunkCacheTests {
         let payload = messages.reduce(0) { $0 + $1.sizeInBytes }
         #expect(cost <= 2 * configuration.readBatchBytes + 4_096 * (MessageBlock.perMessageOverhead + payload / 4_096 * 2 + 64))
         #expect(fixture.broker.readCache.usage.bytes == cost)
+    }
+
+    /// A topic's only consumer replaying it has no one to share chunks with: each chunk it reads to its end leaves the
+    /// cache, so a lone replay of 20 chunks keeps at most the one it is in and the one read ahead, not the whole
+    /// budget. It still gets everything, in order.
+    @Test func aLoneReplayDoesNotFillTheCache() async throws {
+        let configuration = BrokerConfiguration(
+            tailCacheMessages: 10, readBatchMessages: 100, readCacheBytes: 64 << 20, tickIntervalMilliseconds: nil)
+        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
+        try fixture.broker.createTopic("events")
+        try await fixture.publish("events", count: 2_000, batch: 200)
+        let (_, sink) = try fixture.subscribe(SubscriptionRequest(filter: "events", start: .earliest, maxInFlight: 250), mode: .credit)
+        await sink.wait(forCount: 2_000)
+        #expect(sink.snapshot.deliveries.map(\.offset) == Array(0..<2_000))
+        #expect(fixture.broker.readCache.usage.chunks <= 2)
     }
 }

@@ -51,7 +51,8 @@ final class TestSink: DeliverySink {
     }
 
     /// Acks or credits first, then records: a test that saw a delivery also sees its ack done.
-    func deliver(_ deliveries: [Delivery]) {
+    func deliver(_ batch: DeliveryBatch) {
+        let deliveries = Array(batch)
         let subscription = state.withLockedValue { state in
             if state.subscription == nil { state.early += deliveries }
             return state.subscription

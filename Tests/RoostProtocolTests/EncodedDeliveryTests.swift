@@ -74,6 +74,43 @@ struct EncodedDeliveryTests {
         }
     }
 
+    /// A run encoded in place from a source (topic encoded once per run) is byte for byte the run encoded from
+    /// delivered messages: keys (text and binary), headers, JSON and non-JSON payloads, a topic that needs escaping,
+    /// an empty run.
+    @Test(arguments: [WireEncoding.json, .binary])
+    func runFromSourceIsByteIdenticalToRunFromMessages(_ encoding: WireEncoding) {
+        let codec = encoding.codec
+        for topic in ["orders.created", "we\"ird\\topic", "t"] {
+            let messages = (0..<40).map { Self.runMessage(topic: topic, index: $0) }
+            for count in [0, 1, 40] {
+                let slice = Array(messages.prefix(count))
+                let fromSource = codec.encodeDeliveryRun(DeliveredMessageRun(topic: topic, messages: slice))
+                let fromMessages = codec.encodeDeliveryRun(slice)
+                #expect(fromSource.count == count)
+                #expect(fromSource.byteCount == fromMessages.byteCount)
+                if count > 0 {
+                    #expect(fromSource.messagesPart(0..<count, endsFrame: true) == fromMessages.messagesPart(0..<count, endsFrame: true))
+                    #expect(fromSource.delivery(at: count - 1) == codec.encodeDelivery(slice[count - 1]))
+                }
+            }
+        }
+    }
+
+    /// Message `index` of a run: keys text, binary or none, headers on some, JSON and non-JSON payloads.
+    private static func runMessage(topic: String, index: Int) -> DeliveredMessage {
+        let key: ByteBuffer?
+        switch index % 3 {
+        case 0: key = ByteBuffer(string: "k\(index)")
+        case 1: key = ByteBuffer(bytes: [0xC3, 0x28])
+        default: key = nil
+        }
+        let headers = index % 4 == 0 ? [Header(name: "trace", value: "a\"b"), Header(name: "n", value: "\(index)")] : []
+        let payload = index % 2 == 0 ? ByteBuffer(string: "{\"n\":\(index)}") : ByteBuffer(bytes: [0xDE, 0xAD, UInt8(index)])
+        let offset = 1_000 + Int64(index)
+        let timestamp = 1_763_700_000_000 + Int64(index / 5 * 37)  // runs of equal timestamps, as one append makes
+        return DeliveredMessage(topic: topic, offset: offset, timestamp: timestamp, key: key, headers: headers, payload: payload)
+    }
+
     @Test func jsonMessageLayout() {
         var out = ByteBuffer()
         JSONFrameCodec().writeMessage(sub: "s1", JSONFrameCodec().encodeDelivery(Fixtures.message), into: &out)

@@ -112,6 +112,30 @@ extension BinaryFrameCodec {
         }
     }
 
+    /// Encodes first deliveries read in place from `source`, bodies back to back, byte for byte as
+    /// ``encodeDeliveryRun(_:)-([DeliveredMessage])``: the topic's length prefix is made once for the run.
+    public func encodeDeliveryRun(_ source: some DeliveryRunSource) -> EncodedDeliveryRun {
+        var topic = ByteBuffer()
+        topic.writeLengthPrefixed(source.topic)
+        let count = source.count
+        let capacity = source.expectedRunBytes(overhead: topic.readableBytes + 32)
+        return topic.withUnsafeReadableBytes { topic in
+            EncodedDeliveryRun(encoding: .binary, count: count, capacity: capacity, prefix: 0, suffix: 0) { index, bytes in
+                let message = source.fields(at: index)
+                var flags: UInt8 = 0
+                if message.key != nil { flags |= BodyFlag.key }
+                if !message.headers.isEmpty { flags |= BodyFlag.headers }
+                bytes.writeInteger(flags)
+                bytes.writeBytes(topic)
+                bytes.writeVarint(signed: message.offset)
+                bytes.writeVarint(signed: message.timestamp)
+                if let key = message.key { bytes.writeLengthPrefixed(key) }
+                if !message.headers.isEmpty { bytes.writeHeaders(message.headers) }
+                bytes.writeLengthPrefixed(message.payload)
+            }
+        }
+    }
+
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .binary, "a delivery encoded for another encoding")

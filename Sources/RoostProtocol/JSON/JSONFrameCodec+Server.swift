@@ -76,6 +76,34 @@ extension JSONFrameCodec {
         }
     }
 
+    /// Encodes first deliveries read in place from `source` as `{<body>},` each, byte for byte as
+    /// ``encodeDeliveryRun(_:)-([DeliveredMessage])``: the topic is quoted once for the run, not once per message.
+    public func encodeDeliveryRun(_ source: some DeliveryRunSource) -> EncodedDeliveryRun {
+        var topic = ByteBuffer()
+        JSONOutput.writeQuoted(prefix: "{\"topic\":", source.topic, suffix: "", into: &topic)
+        let count = source.count
+        let capacity = source.expectedRunBytes(overhead: topic.readableBytes + 64)
+        // The messages of one append share their timestamp: its field is made once and copied after that, in the
+        // same write as the topic and the offset.
+        var timestamp = (value: Int64.min, field: ByteBuffer())
+        return topic.withUnsafeReadableBytes { topic in
+            EncodedDeliveryRun(encoding: .json, count: count, capacity: capacity, prefix: 1, suffix: 1) { index, bytes in
+                let message = source.fields(at: index)
+                if message.timestamp != timestamp.value {
+                    timestamp.value = message.timestamp
+                    timestamp.field.clear()
+                    writeInteger(",\"timestamp\":", message.timestamp, into: &timestamp.field)
+                }
+                timestamp.field.withUnsafeReadableBytes { field in
+                    JSONOutput.writeRaw(topic, prefix: ",\"offset\":", message.offset, field, into: &bytes)
+                }
+                if let key = message.key { writeBytes(",\"key\":", orBase64: ",\"key_b64\":", key, into: &bytes) }
+                writeHeaders(message.headers, into: &bytes)
+                writePayload(message.payload, suffix: "},", into: &bytes)
+            }
+        }
+    }
+
     /// Writes a complete `message` frame for `sub` around a pre-encoded delivery.
     public func writeMessage(sub: String, _ delivery: EncodedDelivery, into buffer: inout ByteBuffer) {
         assert(delivery.encoding == .json, "a delivery encoded for another encoding")

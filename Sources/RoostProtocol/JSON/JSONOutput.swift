@@ -97,26 +97,9 @@ enum JSONOutput {
     }
 
     private static func writeDecimal(prefix: StaticString, magnitude: UInt64, negative: Bool, into buffer: inout ByteBuffer) {
-        // Digits from the end, two at a time (one division per pair), into a scratch array; then one write. This
-        // runs twice per delivered message (offset, timestamp).
+        // The digits into a scratch array, then one write. This runs for every delivered message.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var value = magnitude
-            var start = 20
-            while value >= 100 {
-                let pair = Int(value % 100) * 2
-                value /= 100
-                start -= 2
-                digits[start] = twoDigits[pair]
-                digits[start + 1] = twoDigits[pair + 1]
-            }
-            if value >= 10 {
-                start -= 2
-                digits[start] = twoDigits[Int(value) * 2]
-                digits[start + 1] = twoDigits[Int(value) * 2 + 1]
-            } else {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(value)
-            }
+            let start = writeDigits(magnitude, into: digits)
             let count = 20 - start
             let total = prefix.utf8CodeUnitCount + count + (negative ? 1 : 0)
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { pointer in
@@ -132,8 +115,67 @@ enum JSONOutput {
         }
     }
 
-    /// "00" to "99", two ASCII digits each.
-    private static let twoDigits: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+    /// Writes the decimal digits of `value` at the end of `digits` (20 bytes), two at a time (one division per
+    /// pair); returns where they start.
+    private static func writeDigits(_ value: UInt64, into digits: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        let twoDigits = Self.twoDigits
+        var value = value
+        var start = 20
+        while value >= 100 {
+            let pair = Int(value % 100) * 2
+            value /= 100
+            start -= 2
+            digits[start] = twoDigits[pair]
+            digits[start + 1] = twoDigits[pair + 1]
+        }
+        if value >= 10 {
+            start -= 2
+            digits[start] = twoDigits[Int(value) * 2]
+            digits[start + 1] = twoDigits[Int(value) * 2 + 1]
+        } else {
+            start -= 1
+            digits[start] = UInt8(ascii: "0") + UInt8(value)
+        }
+        return start
+    }
+
+    /// Writes `head`, `prefix`, `value` in decimal, then `tail`, in one write: the per-message start of a delivery in
+    /// a run (`{"topic":...` before, `,"timestamp":...` after the offset), where separate writes cost more than the
+    /// bytes.
+    static func writeRaw(
+        _ head: UnsafeRawBufferPointer, prefix: StaticString, _ value: Int64, _ tail: UnsafeRawBufferPointer,
+        into buffer: inout ByteBuffer
+    ) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            let start = writeDigits(value.magnitude, into: digits)
+            let negative = value < 0
+            let total = head.count + prefix.utf8CodeUnitCount + (negative ? 1 : 0) + 20 - start + tail.count
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: total) { output in
+                UnsafeMutableRawBufferPointer(rebasing: output[0...]).copyMemory(from: head)
+                var index = copy(prefix, into: output, at: head.count)
+                if negative {
+                    output[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                UnsafeMutableRawBufferPointer(rebasing: output[index...])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(digits)[start..<20]))
+                index += 20 - start
+                UnsafeMutableRawBufferPointer(rebasing: output[index...]).copyMemory(from: tail)
+                return total
+            }
+        }
+    }
+
+    /// "00" to "99", two ASCII digits each: a literal read through a computed property, not a `static let` array,
+    /// which is a lazily made global whose every read costs a `swift_once` check (twice per delivered message).
+    private static var twoDigits: UnsafePointer<UInt8> {
+        let pairs: StaticString = """
+            00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+            40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+            8081828384858687888990919293949596979899
+            """
+        return pairs.utf8Start
+    }
 
     /// Writes `prefix`, `bytes` as they are, then `suffix`, in one write.
     static func writeRaw(prefix: StaticString, _ bytes: UnsafeRawBufferPointer, suffix: StaticString, into buffer: inout ByteBuffer) {

@@ -24,6 +24,9 @@ extension BrokerSession {
             if !writable { break }
         }
         statistics.delivered(messages: messages, bytes: bytes)
+        var unwritten = 0
+        for subscription in subscriptions.values { unwritten += subscription.queue.count }
+        inbox.noteUnwritten(batches: unwritten)
     }
 
     /// Encodes the next frame of `subscription`'s queue; returns the messages it carried.
@@ -40,14 +43,16 @@ extension BrokerSession {
             let frame = ErrorFrame(code: .dataLoss, message: Self.dataLossMessage(sub: sub, topic: topic, offsets: offsets))
             output.frame { codec.encode(.error(frame), into: &$0) }
             return 0
-        case .deliveries(let deliveries, let start, let runs) where subscription.batch == 1:
-            let delivery = deliveries[start]
-            if start + 1 < deliveries.count { subscription.queue.prepend(.deliveries(deliveries, from: start + 1, runs: runs)) }
+        case .deliveries(let batch, let run, let at, let runs) where subscription.batch == 1:
+            let messages = batch.runs[run].messages
+            let delivery = Delivery(message: messages[messages.startIndex + at], deliveryCount: batch.runs[run].deliveryCount)
+            let (nextRun, nextAt) = at + 1 < messages.count ? (run, at + 1) : (run + 1, 0)
+            if nextRun < batch.runs.count { subscription.queue.prepend(.deliveries(batch, run: nextRun, at: nextAt, runs: runs)) }
             let encoded = encode(delivery)
             output.frame { codec.writeMessage(sub: sub, encoded, into: &$0) }
             return 1
-        case .deliveries(let deliveries, let start, let runs):
-            subscription.queue.prepend(.deliveries(deliveries, from: start, runs: runs))
+        case .deliveries:
+            subscription.queue.prepend(first)
             var runs: [(run: EncodedDeliveryRun, range: Range<Int>)] = []
             let count = takeRuns(of: subscription, upTo: subscription.batch, into: &runs)
             let parts = runs.indices.map { runs[$0].run.messagesPart(runs[$0].range, endsFrame: $0 == runs.count - 1) }
@@ -60,47 +65,60 @@ extension BrokerSession {
 
     /// Takes up to `limit` deliveries from the front of the queue as ranges of shared encoded runs (one per stretch
     /// of consecutive first deliveries of one block segment; a redelivery is a run of its own); returns how many.
+    /// Works run by run and segment by segment: a stretch is checked at its ends, not message by message.
     private func takeRuns(
         of subscription: SessionSubscription, upTo limit: Int, into runs: inout [(run: EncodedDeliveryRun, range: Range<Int>)]
     ) -> Int {
         var taken = 0
-        while taken < limit, case .deliveries(let deliveries, let start, let preEncoded)? = subscription.queue.first {
+        while taken < limit, case .deliveries(let batch, var run, var at, let preEncoded)? = subscription.queue.first {
             subscription.queue.removeFirst()
-            var index = start
-            while index < deliveries.endIndex, taken < limit {
-                let message = deliveries[index].message
-                if deliveries[index].deliveryCount != 1 {
-                    let run = codec.encodeDeliveryRun([DeliveredMessage(message, deliveries: deliveries[index].deliveryCount)])
-                    runs.append((run, 0..<1))
-                    index += 1
+            while run < batch.runs.count, taken < limit {
+                let messages = batch.runs[run].messages
+                let deliveryCount = batch.runs[run].deliveryCount
+                let message = messages[messages.startIndex + at]
+                if deliveryCount != 1 {
+                    runs.append((codec.encodeDeliveryRun([DeliveredMessage(message, deliveries: deliveryCount)]), 0..<1))
+                    at += 1
                     taken += 1
-                    continue
+                } else {
+                    let length = Self.stretch(in: messages, from: at, limit: limit - taken)
+                    let block = message.block
+                    let segment = message.index / MessageBlock.segmentSize
+                    let encoded = preEncoded?.first(where: { $0.block === block && $0.segment == segment })?.run
+                        ?? encodedRun(of: block, segment: segment)
+                    let base = segment * MessageBlock.segmentSize
+                    runs.append((encoded, (message.index - base)..<(message.index - base + length)))
+                    at += length
+                    taken += length
                 }
-                // The longest stretch that continues `message` in its block segment.
-                let block = message.block
-                let segment = message.index / MessageBlock.segmentSize
-                let segmentEnd = block.segmentRange(segment).upperBound
-                var end = index + 1
-                var next = message.index + 1
-                while end < deliveries.endIndex, taken + (end - index) < limit, next < segmentEnd,
-                    deliveries[end].deliveryCount == 1, deliveries[end].message.block === block,
-                    deliveries[end].message.index == next
-                {
-                    end += 1
-                    next += 1
+                if at == messages.count {
+                    run += 1
+                    at = 0
                 }
-                let run = preEncoded?.first(where: { $0.block === block && $0.segment == segment })?.run
-                    ?? encodedRun(of: block, segment: segment)
-                let base = segment * MessageBlock.segmentSize
-                runs.append((run, (message.index - base)..<(next - base)))
-                taken += end - index
-                index = end
             }
-            if index < deliveries.endIndex {
-                subscription.queue.prepend(.deliveries(deliveries, from: index, runs: preEncoded))
+            if run < batch.runs.count {
+                subscription.queue.prepend(.deliveries(batch, run: run, at: at, runs: preEncoded))
             }
         }
         return taken
+    }
+
+    /// How many messages from `at` on (at most `limit`) continue `messages[at]` in its block segment: the messages
+    /// of a run have consecutive offsets, so when the last one of the candidate stretch is its block's record at the
+    /// matching index, so is every one between (checked message by message only when not).
+    static func stretch(in messages: ArraySlice<Message>, from at: Int, limit: Int) -> Int {
+        let first = messages[messages.startIndex + at]
+        let block = first.block
+        let segmentEnd = block.segmentRange(first.index / MessageBlock.segmentSize).upperBound
+        let length = min(messages.count - at, limit, segmentEnd - first.index)
+        func continues(_ offset: Int) -> Bool {
+            let message = messages[messages.startIndex + at + offset]
+            return message.block === block && message.index == first.index + offset
+        }
+        if length <= 1 || continues(length - 1) { return max(1, length) }
+        var end = 1
+        while end < length, continues(end) { end += 1 }
+        return end
     }
 
     /// A block segment encoded once per wire encoding, shared by every session that writes it.
@@ -112,9 +130,7 @@ extension BrokerSession {
     /// (the sinks of catching-up subscriptions call it on broker reader queues).
     static func encodedRun(of block: MessageBlock, segment: Int, codec: any FrameCodec, key: MessageEncodingKey) -> EncodedDeliveryRun {
         block.encoded(as: key, segment: segment) { block, range in
-            codec.encodeDeliveryRun(range.map { index in
-                DeliveredMessage(topic: block.topic, record: block.records[index], deliveries: 1)
-            })
+            codec.encodeDeliveryRun(BlockRunSource(block: block, range: range))
         }
     }
 

@@ -266,7 +266,7 @@ final class BrokerSession: WebSocketSessionHandler {
                 completePublish(ticket, result, tally: &published)
             case .delivered(let key, let deliveries, let runs):
                 guard let subscription = subscriptions[key] else { continue }
-                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, from: 0, runs: runs)) }
+                if !deliveries.isEmpty { subscription.queue.append(.deliveries(deliveries, run: 0, at: 0, runs: runs)) }
             case .caughtUp(let key, let topic, let offset):
                 subscriptions[key]?.queue.append(.caughtUp(topic: topic, offset: offset))
             case .closed(let key, let reason):

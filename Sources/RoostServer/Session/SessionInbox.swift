@@ -16,7 +16,7 @@ final class SessionInbox: Sendable {
         case published(PublishTicket, Result<PublishConfirm, BrokerError>)
         /// Deliveries for the subscription with local key `subscription`, with their segments encoded already
         /// when they were read from the log (`runs`).
-        case delivered(subscription: Int, deliveries: [Delivery], runs: [SubscriptionSink.Run]?)
+        case delivered(subscription: Int, deliveries: DeliveryBatch, runs: [SubscriptionSink.Run]?)
         /// The subscription reached the tail of `topic`.
         case caughtUp(subscription: Int, topic: String, offset: Int64)
         /// The broker ended the subscription.
@@ -29,6 +29,8 @@ final class SessionInbox: Sendable {
         var events: [Event] = []
         var scheduled = false
         var drain: (@Sendable () -> Void)?
+        /// Delivery batches the session had queued and not written at the end of its last write turn.
+        var unwrittenBatches = 0
     }
 
     private let eventLoop: any EventLoop
@@ -64,6 +66,17 @@ final class SessionInbox: Sendable {
         if let drain { eventLoop.execute(drain) }
     }
 
+    /// Whether the session's event loop is behind with deliveries: events wait for its next drain, or delivery batches
+    /// were left queued at the end of its last write turn. Safe from any thread.
+    var isBehind: Bool {
+        state.withLockedValue { !$0.events.isEmpty || $0.unwrittenBatches > 0 }
+    }
+
+    /// Notes how many delivery batches the session left queued after a write turn (see ``isBehind``).
+    func noteUnwritten(batches: Int) {
+        state.withLockedValue { $0.unwrittenBatches = batches }
+    }
+
     /// Takes every event posted so far; the next post schedules a new drain. Called by the drain.
     func takeAll() -> [Event] {
         state.withLockedValue { state in
@@ -85,12 +98,6 @@ final class SubscriptionSink: DeliverySink {
         let run: EncodedDeliveryRun
     }
 
-    /// One in this many block segments is encoded on the reader queue (segment index divisible by it), the rest
-    /// on the event loop. Replay of 1 M messages measured ~0.26 CPU-s on the reader queue and ~0.52 on the event
-    /// loop (the bottleneck), ~0.43 of it encoding. Encoding everything here moved the bottleneck to the reader
-    /// queue (0.1 / 0.7); one segment in three gives ~0.36 on the event loop and ~0.44 here (Docs/benchmarks.md).
-    static let encodedHere = 3
-
     private let inbox: SessionInbox
     private let key: Int
     /// The subscription's encoding when it writes `messages` frames (built from segment runs); nil otherwise.
@@ -102,23 +109,31 @@ final class SubscriptionSink: DeliverySink {
         self.encoding = encoding
     }
 
-    func deliver(_ deliveries: [Delivery]) {
+    func deliver(_ deliveries: DeliveryBatch) {
         inbox.post(.delivered(subscription: key, deliveries: deliveries, runs: nil))
     }
 
-    /// A batch read from the log (a subscription catching up): its block segments are encoded here, on the
-    /// broker's reader queue, and travel with it. Replay is bound by the event loop, which would otherwise encode
-    /// every message itself; the reader queue has time to spare while the socket drains.
-    func deliverFromLog(_ deliveries: [Delivery]) {
-        guard let encoding else { return deliver(deliveries) }
+    /// A batch read from the log (a subscription catching up): when the session's event loop is behind (see
+    /// ``SessionInbox/isBehind``), its block segments are encoded here, on the broker's reader queue, and travel with
+    /// it; otherwise the event loop, which keeps up, encodes them. So the encoding goes to whichever side has time:
+    /// a replay is bound by one of the two threads (the reader reading and decoding the log, the event loop writing
+    /// the socket), and a fixed split (one segment in three, session 3) left the reader the busier one once encoding
+    /// got cheaper (Docs/benchmarks.md, "Session 4: replay").
+    func deliverFromLog(_ deliveries: DeliveryBatch) {
+        guard let encoding, inbox.isBehind else { return deliver(deliveries) }
         var runs: [Run] = []
-        for delivery in deliveries where delivery.deliveryCount == 1 {
-            let block = delivery.message.block
-            let segment = delivery.message.index / MessageBlock.segmentSize
-            guard segment % Self.encodedHere == 0 else { continue }
-            if let last = runs.last, last.block === block, last.segment == segment { continue }
-            let run = BrokerSession.encodedRun(of: block, segment: segment, codec: encoding.codec, key: encoding.key)
-            runs.append(Run(block: block, segment: segment, run: run))
+        for run in deliveries.runs where run.deliveryCount == 1 {
+            // Segment by segment: the first message of each block segment the run touches, no walk per message.
+            var position = run.messages.startIndex
+            while position < run.messages.endIndex {
+                let message = run.messages[position]
+                let block = message.block
+                let segment = message.index / MessageBlock.segmentSize
+                position += block.segmentRange(segment).upperBound - message.index
+                if let last = runs.last, last.block === block, last.segment == segment { continue }
+                let encoded = BrokerSession.encodedRun(of: block, segment: segment, codec: encoding.codec, key: encoding.key)
+                runs.append(Run(block: block, segment: segment, run: encoded))
+            }
         }
         inbox.post(.delivered(subscription: key, deliveries: deliveries, runs: runs.isEmpty ? nil : runs))
     }

@@ -8,10 +8,10 @@ import RoostBroker
 final class SessionSubscription {
     /// An entry waiting to be written, in the order the broker produced it.
     enum Item {
-        /// One `deliver` call's batch, kept whole (no per-message queue entry); written up to `from`. An array and an
-        /// index rather than a slice: a queue slot stays 32 bytes. `runs`: the batch's block segments, encoded
-        /// already off the event loop (a batch read from the log, see ``SubscriptionSink/deliverFromLog(_:)``).
-        case deliveries([Delivery], from: Int, runs: [SubscriptionSink.Run]?)
+        /// One `deliver` call's batch, kept whole (no per-message queue entry); written up to message `at` of run
+        /// `run`. `runs`: the batch's block segments, encoded already off the event loop (a batch read from the log,
+        /// see ``SubscriptionSink/deliverFromLog(_:)``).
+        case deliveries(DeliveryBatch, run: Int, at: Int, runs: [SubscriptionSink.Run]?)
         case caughtUp(topic: String, offset: Int64)
         /// Offsets damaged on disk and skipped: written as an `error` frame with code `data_loss`.
         case skipped(topic: String, offsets: Range<Int64>)
