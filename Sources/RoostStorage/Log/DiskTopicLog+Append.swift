@@ -179,6 +179,7 @@ extension DiskTopicLog {
             metrics.writeFailures.increment()
             do {
                 try w.segment.file.truncate(to: w.position)
+                w.zeroedTo = w.position
             } catch {
                 logger.error("cannot cut a failed write back; the log refuses appends until reopened", metadata: [
                     "error": "\(error)", "position": "\(w.position)"])
@@ -195,10 +196,14 @@ extension DiskTopicLog {
             }
             throw failure
         }
-        w.position += w.buffer.out.readableBytes
+        let written = w.buffer.out.readableBytes
+        w.position += written
         w.writtenOffset = w.nextOffset
-        metrics.bytes.increment(by: w.buffer.out.readableBytes)
+        metrics.bytes.increment(by: written)
         w.buffer.clear()
+        // After the callers of this write are served (or handed to the sync pipeline): the zeros' own sync cost
+        // falls on a later group.
+        defer { zeroFillAhead(configuration, written: written) }
         if overlapping {
             let group = WrittenGroup(segment: w.segment, batches: w.batches, completions: w.completions, endOffset: w.nextOffset)
             w.batches = []
@@ -246,6 +251,7 @@ extension DiskTopicLog {
         if pending.withLockedValue({ $0.abandoned }) { throw LogError(code: .closed, message: "log '\(name)' was deleted") }
         waitForSyncs()
         if let failure = pending.withLockedValue({ $0.failure }) { throw failure }
+        try cutZeroTail()
         try w.segment.writeIndexes(final: true)
         let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
             indexIntervalBytes: configuration.indexIntervalBytes, create: true)
@@ -253,6 +259,7 @@ extension DiskTopicLog {
         state.withLockedValue { $0.segments.append(segment) }
         w.segment = segment
         w.position = 0
+        w.zeroedTo = 0
         w.unsynced = false
         metrics.rolls.increment()
         logger.debug("rolled segment", metadata: ["baseOffset": "\(segment.baseOffset)"])
