@@ -142,6 +142,12 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
     /// cuts them off. Only small writes fill ahead (at most 1/8 of this), so fast publishers' large groups do
     /// not write their bytes twice. Default 1 MiB. See Docs/storage.md, "Preallocation".
     public var preallocateBytes: Int
+    /// Largest batch group commit makes by merging appends (bytes, encoded size bound). A reader fetches and
+    /// checksums whole batches, so a merged batch of `maxBatchBytes` would make every small read of it (a
+    /// subscriber's next 4,096 messages) read and verify megabytes; capped, one write still carries many
+    /// batches (one `pwrite` and one sync per group, up to `maxBatchBytes` of them). A single append larger
+    /// than this still gets a batch of its own, up to `maxBatchBytes`. Default 1 MiB.
+    public var mergedBatchBytes: Int
 
     public init(
         segmentBytes: Int = 64 << 20,
@@ -154,7 +160,8 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         maxBatchBytes: Int = 8 << 20,
         maxPendingBytes: Int = 64 << 20,
         maxConcurrentSyncs: Int = 1,
-        preallocateBytes: Int = 1 << 20
+        preallocateBytes: Int = 1 << 20,
+        mergedBatchBytes: Int = 1 << 20
     ) {
         self.segmentBytes = segmentBytes
         self.segmentMilliseconds = segmentMilliseconds
@@ -167,11 +174,13 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         self.maxPendingBytes = maxPendingBytes
         self.maxConcurrentSyncs = maxConcurrentSyncs
         self.preallocateBytes = preallocateBytes
+        self.mergedBatchBytes = mergedBatchBytes
     }
 
     private enum CodingKeys: String, CodingKey {
         case segmentBytes, segmentMilliseconds, retentionMilliseconds, retentionBytes, compression, fsync
         case indexIntervalBytes, maxBatchBytes, maxPendingBytes, maxConcurrentSyncs, preallocateBytes
+        case mergedBatchBytes
     }
 
     /// Decodes a configuration; absent fields take their defaults, so stored configurations stay readable
@@ -191,7 +200,8 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
             maxBatchBytes: try c.decodeIfPresent(Int.self, forKey: .maxBatchBytes) ?? d.maxBatchBytes,
             maxPendingBytes: try c.decodeIfPresent(Int.self, forKey: .maxPendingBytes) ?? d.maxPendingBytes,
             maxConcurrentSyncs: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentSyncs) ?? d.maxConcurrentSyncs,
-            preallocateBytes: try c.decodeIfPresent(Int.self, forKey: .preallocateBytes) ?? d.preallocateBytes)
+            preallocateBytes: try c.decodeIfPresent(Int.self, forKey: .preallocateBytes) ?? d.preallocateBytes,
+            mergedBatchBytes: try c.decodeIfPresent(Int.self, forKey: .mergedBatchBytes) ?? d.mergedBatchBytes)
     }
 
     /// Encodes every field (`nil` retention limits as JSON null, meaning "no limit").
@@ -208,6 +218,7 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         try c.encode(maxPendingBytes, forKey: .maxPendingBytes)
         try c.encode(maxConcurrentSyncs, forKey: .maxConcurrentSyncs)
         try c.encode(preallocateBytes, forKey: .preallocateBytes)
+        try c.encode(mergedBatchBytes, forKey: .mergedBatchBytes)
     }
 
     /// Throws `LogError` `invalidConfiguration` when a value is out of range (segment files address bytes
@@ -224,6 +235,7 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         guard maxPendingBytes >= maxBatchBytes else { throw fail("maxPendingBytes must be at least maxBatchBytes") }
         guard (1...16).contains(maxConcurrentSyncs) else { throw fail("maxConcurrentSyncs must be in 1 ... 16") }
         guard (0...(64 << 20)).contains(preallocateBytes) else { throw fail("preallocateBytes must be in 0 ... 64 MiB") }
+        guard mergedBatchBytes >= 1024 && mergedBatchBytes <= (1 << 30) else { throw fail("mergedBatchBytes must be in 1 KiB ... 1 GiB") }
     }
 }
 

@@ -77,6 +77,8 @@ extension DiskTopicLog {
         let now = max(clock.nowMilliseconds(), w.lastTimestamp)
         w.lastTimestamp = now
         let durable = configuration.fsync == .always
+        // Appends share a batch up to this; a larger single append gets its own (up to `maxBatchBytes`).
+        let mergeLimit = min(configuration.mergedBatchBytes, configuration.maxBatchBytes)
         var i = 0
         do {
             // Groups of a previous configuration may still wait for their syncs; with one sync at a time
@@ -88,7 +90,7 @@ extension DiskTopicLog {
                 var j = i
                 var groupBytes = RecordBatchHeader.size
                 var count = 0
-                while j < items.count, j == i || groupBytes + items[j].bytes <= configuration.maxBatchBytes {
+                while j < items.count, j == i || groupBytes + items[j].bytes <= mergeLimit {
                     groupBytes += items[j].bytes
                     count += items[j].records.count
                     j += 1
