@@ -14,14 +14,7 @@ import Testing
             config.mergedBatchBytes = 4096
             config.maxBatchBytes = 64 << 10
             let log = try store.createLog(named: "m", configuration: config)
-            // Hold the writer inside a completion so that the next appends queue up and are written together.
-            let (held, holding) = AsyncStream<Void>.makeStream()
-            let release = DispatchSemaphore(value: 0)
-            log.append([record("first")]) { _ in
-                holding.yield()
-                release.wait()
-            }
-            for await _ in held { break }
+            let release = await holdWriter(log, appending: record("first"))
             let value = String(repeating: "v", count: 200)
             for i in 0..<100 { log.append([record("\(value)\(i)")]) { _ in } }
             log.append([Record(value: ByteBuffer(repeating: 7, count: 10_000))]) { _ in }
