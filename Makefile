@@ -9,6 +9,7 @@
 #
 # Only what is missing is installed: Debian packages through apt-get, Python test tools through pip.
 
+SHELL        := /bin/bash
 SWIFT        ?= swift
 APT_PACKAGES := liblz4-dev libxxhash-dev libjemalloc-dev pkg-config
 DATA_DIR     ?= ./data
@@ -34,9 +35,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product roost
 
+# The test log is kept in .build/test.log; on a failure its failing lines are repeated last, where a CI
+# summary that shows only the tail of the output still names them.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test.log || { \
+		echo "make: failed tests:"; grep -E '✘|error:|Fatal error|AssertionError|Traceback' .build/test.log | head -60; exit 1; }
 	$(MAKE) crash-quick
 
 # Crash under load: CRASH_ROUNDS SIGKILLs of `roost serve` under publishers and durable consumers.

@@ -117,6 +117,27 @@ import Testing
         #expect(fixture.closedCode.withLockedValue { $0 } == 1002)
     }
 
+    /// The session ends when the peer's close frame is read, before the echo is even written: a client that saw
+    /// the echo may publish on another connection at once, and a subscription of this session must not take
+    /// that message (a delivery it would count but never send). CI caught the race in session 3.
+    @Test func thePeersCloseFrameEndsTheSessionBeforeTheEchoLeaves() throws {
+        let fixture = try Fixture(ServerConfiguration(), stalledPeer: true)
+        var payload = ByteBuffer()
+        payload.write(webSocketErrorCode: .normalClosure)
+        payload.webSocketMask([9, 8, 7, 6])
+        try fixture.channel.writeInbound(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: [9, 8, 7, 6], data: payload))
+        // The echo is stuck in a peer that does not read: TCP is still up, yet the session is over.
+        #expect(fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1000)
+    }
+
+    @Test func aCloseTheServerStartsEndsTheSessionAtOnce() throws {
+        let fixture = try Fixture(ServerConfiguration())
+        fixture.session.close(code: .policyViolation, reason: "go away")
+        #expect(fixture.channel.isActive)
+        #expect(fixture.closedCode.withLockedValue { $0 } == 1008)
+    }
+
     /// Random bytes, and random mutations of valid frames, through NIO's decoder and the handler: whatever comes
     /// in, the connection either carries on or ends with a close frame; nothing traps.
     @Test func fuzzedInputNeverCrashesAndEndsWithACloseFrameIfAtAll() throws {

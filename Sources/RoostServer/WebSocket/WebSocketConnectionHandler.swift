@@ -123,6 +123,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
             var payload = context.channel.allocator.buffer(capacity: 2)
             if let code { payload.writeInteger(code) }
             self.state = .closed
+            self.endSession()
             self.writeControl(.connectionClose, payload: payload, context: context, thenClose: true)
         case .fail(let code, let reason):
             self.fail(code: code, reason: reason, context: context, waitForWrite: true)
@@ -161,13 +162,20 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         self.state = .closed
         self.cancelTimers()
         self.metrics.sessionClosed(code: self.closeCode)
+        self.endSession()
+        context.fireChannelInactive()
+    }
+
+    /// Ends the session as soon as the connection leaves `open`, not when TCP is gone: a peer that got our close
+    /// frame (or the echo of its own) may act at once on other connections, and by then this session must have
+    /// released its subscriptions (a message published next would otherwise count a delivery to it). Idempotent.
+    private func endSession() {
         if let session = self.session {
             self.sessionHandler?.closed(session: session, code: self.closeCode)
             session.detach()
         }
         self.sessionHandler = nil
         self.session = nil
-        context.fireChannelInactive()
     }
 
     // MARK: Called by WebSocketSession, on the event loop.
@@ -207,6 +215,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         guard case .open = self.state, let context = self.context else { return }
         self.state = .closeSent
         self.closeCode = code
+        self.endSession()
         self.writeControl(.connectionClose, payload: Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator), context: context)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
         self.closeTimer = context.eventLoop.scheduleTask(in: self.configuration.closeTimeout) {
@@ -262,6 +271,7 @@ final class WebSocketConnectionHandler: ChannelInboundHandler, RemovableChannelH
         }
         self.state = .closed
         self.closeCode = code
+        self.endSession()
         let payload = Self.closePayload(code: code, reason: reason, allocator: context.channel.allocator)
         self.writeControl(.connectionClose, payload: payload, context: context, thenClose: waitForWrite)
         if !waitForWrite { context.close(promise: nil) }

@@ -21,8 +21,10 @@ public protocol WebSocketSessionHandler: AnyObject {
     /// (in-flight confirms); then the transport sends close 1001. Bounded by the shutdown timeout.
     func draining(session: WebSocketSession) -> EventLoopFuture<Void>
 
-    /// The connection is closed. `code` is the close code that ended it (sent by the peer or by the server), or
-    /// nil when TCP went away without a close handshake. Called once, last.
+    /// The session is over: a close frame was received or sent, or TCP went away. Called at that moment, before
+    /// the close handshake completes, so that nothing more is handed to a connection that will not send it.
+    /// `code` is the close code that ended it (sent by the peer or by the server), or nil when TCP went away
+    /// without a close handshake. Called once, last; the session sends nothing after it.
     func closed(session: WebSocketSession, code: WebSocketErrorCode?)
 }
 
