@@ -16,7 +16,7 @@ ROOST_B=${ROOST_B:-$ROOST}
 D=${DIR:-/tmp/serve-ab}
 PO=${PORT_OFFSET:-0}
 mkdir -p $D
-WSB=$("$HERE/build-wsbench.sh" "$HERE/../../../shared/wsbench" $D/wsbench)/wsbench
+WSB=$("$HERE/build-wsbench.sh" "$HERE/../../../shared/wsbench" $D/wsbench)
 start() {   # start NAME PORT ENV BINARY
     rm -rf $D/data-$1
     env $3 $4 serve --port $2 --data $D/data-$1 --fsync always --log-level warning > $D/$1.log 2>&1 &

@@ -176,6 +176,23 @@ import Testing
         }
     }
 
+    @Test func aQuietSegmentGetsASmallFirstChunkThatGrowsWithIt() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "g", configuration: configuration(preallocate: 1 << 20))
+            _ = try await log.append([record("one")])
+            let path = segmentPath(dir, "g")
+            #expect(Files.size(path) - (try batchesEnd(path)) == 64 << 10, "64 KiB of zeros, not the whole 1 MiB")
+            let value = String(repeating: "x", count: 2000)
+            for i in 0..<200 { _ = try await log.append([record("\(value)\(i)")]) }
+            let end = try batchesEnd(path)
+            #expect(end > 256 << 10)
+            #expect(Files.size(path) - end > 64 << 10, "chunks grow with the segment")
+            #expect(Files.size(path) - end < 1 << 20)
+            try store.close()
+        }
+    }
+
     @Test func offLeavesNoZeros() async throws {
         try await withTemporaryDirectory { dir in
             let store = try DiskLogStore(directory: dir.path)

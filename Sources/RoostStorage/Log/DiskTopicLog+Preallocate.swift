@@ -15,15 +15,19 @@ import Logging
 extension DiskTopicLog {
     /// Zeros written at once; a shared, immutable source for `pwrite`.
     private static let zeros = [UInt8](repeating: 0, count: 256 << 10)
+    /// The first chunk of a segment: a quiet topic's segment holds at most this many zeros, so that thousands of
+    /// topics do not take `preallocateBytes` of disk each.
+    static let firstZeroChunk = 64 << 10
 
     /// Runs on `queue` after a write of `written` bytes: when the zeros ahead of the write position run low,
-    /// writes the next chunk. Only under fsync `always` (others do not sync each write) and only after small
-    /// writes: a fast publisher's large groups would overwrite zeros as fast as they are written, paying for
-    /// every byte twice.
+    /// writes the next chunk: as large as the segment's batches so far, from 64 KiB up to `preallocateBytes`.
+    /// Only under fsync `always` (others do not sync each write) and only after small writes: a fast publisher's
+    /// large groups would overwrite zeros as fast as they are written, paying for every byte twice.
     func zeroFillAhead(_ configuration: LogConfiguration, written: Int) {
         let w = writer
-        let chunk = configuration.preallocateBytes
-        guard chunk > 0, configuration.fsync == .always, written <= chunk / 8, w.zeroedTo - w.position < chunk / 2
+        let chunk = min(configuration.preallocateBytes, max(Self.firstZeroChunk, w.position))
+        guard chunk > 0, configuration.fsync == .always, written <= configuration.preallocateBytes / 8,
+            w.zeroedTo - w.position < chunk / 2
         else { return }
         let start = max(w.zeroedTo, w.position)
         let end = min(start + chunk, configuration.segmentBytes)
