@@ -1,6 +1,7 @@
 import Atomics
 import CoreMetrics
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RoostStorage
 
@@ -10,23 +11,39 @@ extension Broker {
     /// calls `completion` with each message's offset once they are stored (fdatasync'ed under fsync `always`).
     /// Messages with a dedup id seen within the window are not appended again: they get the original offset
     /// and `duplicate: true`. `completion` runs on a storage thread or, for errors found before the append,
-    /// on the caller's thread.
+    /// on the caller's thread (or the broker's creation queue, when the publish waited for an auto-create).
+    ///
+    /// Never blocks: a first publish to a topic that does not exist yet creates its log on the broker's creation
+    /// queue, and publishes to it that arrive meanwhile are appended after it, in the order they were made.
     public func publish(
         topic name: String, messages: [PublishMessage],
         completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         do {
             try validate(messages)
-            let topic = try topicForPublish(name, system: false)
-            if messages.contains(where: { $0.dedupId != nil }) {
-                publishWithDedup(topic, messages, completion: completion)
-            } else {
-                append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }) { result in
-                    completion(result.map { Self.confirm(topic: name, $0) })
-                }
-            }
         } catch {
-            completion(.failure(error))
+            return completion(.failure(error))
+        }
+        if let topic = registry.withLockedValue({ $0.topics[name] }) {
+            return publish(messages, to: topic, completion: completion)
+        }
+        whenTopicReady(name, system: false) { [self] result in
+            switch result {
+            case .success(let topic): publish(messages, to: topic, completion: completion)
+            case .failure(let error): completion(.failure(error))
+            }
+        }
+    }
+
+    private func publish(
+        _ messages: [PublishMessage], to topic: Topic, completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
+    ) {
+        if messages.contains(where: { $0.dedupId != nil }) {
+            publishWithDedup(topic, messages, completion: completion)
+        } else {
+            append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }) { result in
+                completion(result.map { Self.confirm(topic: topic.name, $0) })
+            }
         }
     }
 
@@ -163,14 +180,20 @@ extension Broker {
     /// `$dlq` for ephemeral consumers), with headers saying where they came from and why, then acks them.
     func deadLetter(_ consumer: Consumer, _ entries: [DeadLetter]) {
         let name = consumer.durable ? TopicName.deadLetterTopic(forConsumer: consumer.name) : "$dlq"
-        let topic: Topic
-        do {
-            topic = try topicForPublish(name, system: true)
-        } catch {
-            logger.error("dead-letter topic unavailable", metadata: ["topic": "\(name)", "error": "\(error)"])
-            for entry in entries { consumer.deadLetterFailed(topic: entry.message.topic, message: entry.message, deliveries: entry.deliveries) }
-            return
+        whenTopicReady(name, system: true) { [self] result in
+            switch result {
+            case .success(let topic):
+                deadLetter(consumer, entries, to: topic)
+            case .failure(let error):
+                logger.error("dead-letter topic unavailable", metadata: ["topic": "\(name)", "error": "\(error)"])
+                for entry in entries {
+                    consumer.deadLetterFailed(topic: entry.message.topic, message: entry.message, deliveries: entry.deliveries)
+                }
+            }
         }
+    }
+
+    private func deadLetter(_ consumer: Consumer, _ entries: [DeadLetter], to topic: Topic) {
         let records = entries.map { entry in
             let record = entry.message.record
             return Record(key: record.key, headers: record.headers + [

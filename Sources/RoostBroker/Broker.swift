@@ -8,15 +8,19 @@ import RoostStorage
 /// The broker core: topics, publishing with dedup, consumers (ephemeral, durable, shared), delivery with
 /// flow control, acks, redelivery and dead letters, over any `LogStore`. In-process; the server drives it.
 ///
-/// Thread-safe: every method may be called from any thread and never blocks on a log read (reads run on the
-/// broker's reader queues). Exceptions, which do blocking file I/O on the caller's thread and are meant for
-/// rare admin paths: `init`, `shutdown`, topic create/alter/delete (and the auto-create of a first publish),
-/// consumer reset (reads the time index for `.time`) and delete (removes its file),
-/// and creating a consumer with a `.time` start position. See Docs/architecture.md for lock ownership.
+/// Thread-safe: every method may be called from any thread, and the ones a server calls on an event loop
+/// (`publish`, `immediateStart(for:)`, `findStart(for:completion:)`, `subscribe(_:from:sink:)` and the
+/// `Subscription` operations) never do file I/O there: reads run on the broker's reader queues, a first
+/// publish's auto-create on its creation queue. Exceptions, which do blocking file I/O on the caller's thread
+/// and are meant for startup, shutdown and admin paths: `init`, `shutdown`, topic create/alter/delete, consumer
+/// reset (reads the time index for `.time`) and delete (removes its file), and `subscribe(_:sink:)` with a
+/// `.time` start. See Docs/architecture.md ("Concurrency ownership", "File I/O never runs on an event loop").
 public final class Broker: Sendable {
     struct Registry: Sendable {
         var topics: [String: Topic] = [:]
         var metadata: [String: BrokerStateStore.TopicMetadata] = [:]
+        /// Names whose log is being created or deleted, with the publishes waiting for them.
+        var creating: [String: TopicCreation] = [:]
         var consumers: [String: Consumer] = [:]
         /// Consumers by filter, to find the ones a new topic belongs to without scanning them all.
         var filters = TopicPatternTrie<Consumer>()
@@ -41,6 +45,8 @@ public final class Broker: Sendable {
     /// The instruments every ephemeral consumer shares (one instance, not one per subscription).
     let ephemeralMetrics: ConsumerMetrics
     private let tickQueue = DispatchQueue(label: "roost.broker.tick")
+    /// Where auto-created topics' logs are made: serial, so it has its own thread while it blocks on the disk.
+    let creationQueue = DispatchQueue(label: "roost.broker.create")
 
     /// Opens the broker over `store`, restoring topics (from the store), topic metadata and durable consumers
     /// (from `stateDirectory`), and rebuilding each topic's dedup table from its log tail.
@@ -165,8 +171,10 @@ public final class Broker: Sendable {
         }
         var members: [ConsumerMember] = []
         for consumer in consumers { members += consumer.removeAllMembers() }
-        // Let running pumps finish so that no delivery follows the close event.
+        // Let running pumps finish so that no delivery follows the close event, and creations in progress hand
+        // their waiters the topic before the store closes.
         for queue in readerQueues { queue.sync {} }
+        creationQueue.sync {}
         for member in members { member.sink.subscriptionClosed(reason: .shutdown) }
         var firstError: BrokerError?
         for consumer in consumers where consumer.durable {

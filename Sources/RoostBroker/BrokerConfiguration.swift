@@ -55,6 +55,11 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// most 100 state fsyncs a second however fast acks arrive; a crash forgets at most the acks of the last
     /// interval (they are redelivered).
     public var consumerFlushIntervalMilliseconds: Int64
+    /// Most publishes that may wait for one topic while its log is being created (a first publish auto-creates it
+    /// off the caller's thread; later publishes to it queue behind, in arrival order). Past it a publish fails
+    /// with a storage `overloaded` error. Default 10,000: far more than connections pipeline in the few
+    /// milliseconds a create takes, and a few hundred KiB at most.
+    public var maxTopicCreateWaiters: Int
 
     public init(
         autoCreateTopics: Bool = true,
@@ -74,7 +79,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         maxInFlightLimit: Int = 10_000,
         maxMembersPerConsumer: Int = 64,
         tickIntervalMilliseconds: Int64? = 100,
-        consumerFlushIntervalMilliseconds: Int64 = 10
+        consumerFlushIntervalMilliseconds: Int64 = 10,
+        maxTopicCreateWaiters: Int = 10_000
     ) {
         self.autoCreateTopics = autoCreateTopics
         self.defaultTopicConfiguration = defaultTopicConfiguration
@@ -94,11 +100,13 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.maxMembersPerConsumer = maxMembersPerConsumer
         self.tickIntervalMilliseconds = tickIntervalMilliseconds
         self.consumerFlushIntervalMilliseconds = consumerFlushIntervalMilliseconds
+        self.maxTopicCreateWaiters = maxTopicCreateWaiters
     }
 
     func validate() throws(BrokerError) {
         let positives = [maxMessageBytes, maxBatchMessages, maxBatchBytes, dedupMaxEntriesPerTopic, tailCacheMessages,
-                         tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer]
+                         tailCacheBytes, readBatchMessages, readBatchBytes, readerQueues, maxInFlightLimit, maxMembersPerConsumer,
+                         maxTopicCreateWaiters]
         if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
             || consumerFlushIntervalMilliseconds < 0 || readCacheBytes < 0
             || readCacheIdleMilliseconds < 0 {

@@ -35,6 +35,10 @@ final class LiveBroker: Sendable {
         var configuration = BrokerServerConfiguration(dataDirectory: owned.directory.path)
         configuration.server.port = port
         configuration.server.shutdownTimeout = .seconds(2)
+        // As in the server tests' harnesses: a test process whose cooperative pool is held by blocking test bodies
+        // on a loaded machine may take longer than the default 10 s between accepting a connection and sending its
+        // upgrade request, and the broker would drop it ("the connection closed at once").
+        configuration.server.handshakeTimeout = .seconds(600)
         var logger = Logger(label: "roost.test")
         logger.logLevel = .warning
         let server = try RoostBrokerServer(configuration: configuration, logger: logger)

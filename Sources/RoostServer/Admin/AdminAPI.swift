@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -5,8 +6,10 @@ import RoostBroker
 import RoostStorage
 
 /// The admin JSON API of /work/briefs/admin-api.md (topics, consumers, stats) as ``HTTPRouter`` routes. Every
-/// broker call that may touch the disk runs in an async route (off the event loop); errors become
-/// `{"error":{"code","message"}}` with the status of ``WireErrors/httpStatus(for:)``.
+/// broker call that may touch the disk (topic create/alter/delete, consumer reset and delete) runs in an async
+/// route on the API's own serial queue, neither on the event loop nor on Swift's cooperative pool (blocking
+/// there starves every async task); the others read memory only. Errors become `{"error":{"code","message"}}`
+/// with the status of ``WireErrors/httpStatus(for:)``.
 struct AdminAPI: Sendable {
     let broker: Broker
     let statistics: ServerStatistics
@@ -14,6 +17,9 @@ struct AdminAPI: Sendable {
     let sessionDefaults: SessionConfiguration
     /// Open TCP connections (the transport's count).
     let connections: @Sendable () -> Int
+    /// Where the routes that do file I/O run: serial, so it gets a thread of its own while it blocks, and admin
+    /// changes are carried out one at a time.
+    private let blockingQueue = DispatchQueue(label: "roost.admin")
 
     /// The routes, to append to the server's router.
     var router: HTTPRouter {
@@ -22,15 +28,17 @@ struct AdminAPI: Sendable {
         router.add(.GET, "/v1/admin/topics") { _ in
             try api.json(["topics": api.broker.listTopics().map(AdminTopic.init)])
         }
-        router.add(.POST, "/v1/admin/topics", async: { request in try api.createTopic(request) })
+        router.add(.POST, "/v1/admin/topics", async: { request in try await api.offloaded { try api.createTopic(request) } })
         router.add(.GET, "/v1/admin/topics/:name") { request in
             try api.guarded { try api.json(AdminTopic(try api.broker.describeTopic(api.parameter(request, "name")))) }
         }
-        router.add(.PATCH, "/v1/admin/topics/:name", async: { request in try api.alterTopic(request) })
+        router.add(.PATCH, "/v1/admin/topics/:name", async: { request in try await api.offloaded { try api.alterTopic(request) } })
         router.add(.DELETE, "/v1/admin/topics/:name", async: { request in
-            try api.guarded {
-                try api.broker.deleteTopic(api.parameter(request, "name"))
-                return HTTPRouteResponse(status: .noContent)
+            try await api.offloaded {
+                try api.guarded {
+                    try api.broker.deleteTopic(api.parameter(request, "name"))
+                    return HTTPRouteResponse(status: .noContent)
+                }
             }
         })
         router.add(.GET, "/v1/admin/consumers") { _ in
@@ -39,8 +47,8 @@ struct AdminAPI: Sendable {
         router.add(.GET, "/v1/admin/consumers/:name") { request in
             try api.guarded { try api.json(api.consumer(try api.broker.describeConsumer(api.parameter(request, "name")))) }
         }
-        router.add(.POST, "/v1/admin/consumers/:name/reset", async: { request in try api.resetConsumer(request) })
-        router.add(.DELETE, "/v1/admin/consumers/:name", async: { request in try api.deleteConsumer(request) })
+        router.add(.POST, "/v1/admin/consumers/:name/reset", async: { request in try await api.offloaded { try api.resetConsumer(request) } })
+        router.add(.DELETE, "/v1/admin/consumers/:name", async: { request in try await api.offloaded { try api.deleteConsumer(request) } })
         router.add(.GET, "/v1/admin/stats") { _ in try api.json(api.stats()) }
         return router
     }
@@ -109,6 +117,13 @@ struct AdminAPI: Sendable {
 
     private func consumer(_ description: ConsumerDescription) -> AdminConsumer {
         AdminConsumer(description, maxInflight: broker.consumerMaxInFlight(description.name) ?? sessionDefaults.defaultMaxInFlight)
+    }
+
+    /// Runs `body` on ``blockingQueue`` and returns its answer.
+    private func offloaded(_ body: @escaping @Sendable () throws -> HTTPRouteResponse) async throws -> HTTPRouteResponse {
+        try await withCheckedThrowingContinuation { continuation in
+            blockingQueue.async { continuation.resume(with: Result { try body() }) }
+        }
     }
 
     /// Runs `body`, turning broker and log errors into admin errors (and counting them).

@@ -86,8 +86,7 @@ extension BrokerSession {
             authenticated(verdict.mapError { $0 }, id: frame.id, sequence: sequence)
             return
         }
-        authenticating = true
-        session.setReadingPaused(true)
+        holdFrames()
         let promise = session.eventLoop.makePromise(of: Principal.self)
         promise.completeWithTask { try await authenticator.authenticate(token) }
         let bound = loopBound
@@ -122,19 +121,7 @@ extension BrokerSession {
         replies.fill(sequence, with: .init(frame: frame, opensSubscription: nil))
         releaseReplies()
         if replaced { endSubscriptionsNoLongerAllowed() }
-        authenticating = false
-        session.setReadingPaused(readingPaused)
-        let held = heldMessages
-        heldMessages = []
-        for (index, message) in held.enumerated() {
-            guard authenticating else {
-                handle(message)
-                continue
-            }
-            // Another auth frame among the held ones: the rest waits for its verdict in turn.
-            heldMessages.append(contentsOf: held[index...])
-            break
-        }
+        resumeFrames()
         flush()
         afterReplies()
     }

@@ -1,8 +1,10 @@
+import NIOCore
 import RoostBroker
 import RoostProtocol
 
 extension BrokerSession {
-    /// Opens a subscription; its deliveries are held back until the `ok` carrying `sub` is written.
+    /// Opens a subscription; its deliveries are held back until the `ok` carrying `sub` is written. Never blocks:
+    /// a start from a time is found off the event loop (``findStart(_:_:key:batch:)``).
     func subscribe(_ frame: SubscribeFrame) {
         guard !isDraining else {
             reply(error: BrokerError(code: .shuttingDown, message: "the server is shutting down"), id: frame.id)
@@ -35,21 +37,72 @@ extension BrokerSession {
             initialCredit: ackPolicy == .none ? frame.credit.map { Int($0) } : nil)
         let key = nextSubscriptionKey
         nextSubscriptionKey += 1
-        let opened: Subscription
+        let start: SubscriptionStart
         do {
-            let encoding = batch > 1 ? (codec: codec, key: encodingKey) : nil
-            opened = try broker.subscribe(request, sink: SubscriptionSink(inbox: inbox, key: key, encoding: encoding))
+            guard let immediate = try broker.immediateStart(for: request) else {
+                findStart(frame, request, key: key, batch: batch)
+                return
+            }
+            start = immediate
         } catch {
             reply(error: error, id: frame.id)
             return
         }
+        let (answer, subscription) = open(frame, request, from: start, key: key, batch: batch)
+        reply(answer, opens: subscription)
+    }
+
+    /// A subscribe from a time: the broker reads the time index on a reader queue, the subscription opens back on
+    /// the event loop. Its `ok` keeps its place among the replies, and the frames after it wait (reading pauses),
+    /// so an ack, unsubscribe or second subscribe sent behind it finds the subscription open.
+    private func findStart(_ frame: SubscribeFrame, _ request: SubscriptionRequest, key: Int, batch: Int) {
+        let sequence = replies.reserve(bytes: 0)
+        holdFrames()
+        let bound = loopBound
+        let eventLoop = session.eventLoop
+        broker.findStart(for: request) { result in
+            eventLoop.execute { bound.value.startFound(result, frame, request, key: key, batch: batch, sequence: sequence) }
+        }
+    }
+
+    private func startFound(
+        _ result: Result<SubscriptionStart, BrokerError>, _ frame: SubscribeFrame, _ request: SubscriptionRequest,
+        key: Int, batch: Int, sequence: UInt64
+    ) {
+        guard !isClosed else { return }
+        switch result {
+        case .success(let start):
+            let (answer, subscription) = open(frame, request, from: start, key: key, batch: batch)
+            replies.fill(sequence, with: .init(frame: answer, opensSubscription: subscription?.key))
+        case .failure(let error):
+            replies.fill(sequence, with: .init(frame: .error(errorFrame(error, id: frame.id)), opensSubscription: nil))
+        }
+        releaseReplies()
+        resumeFrames()
+        pumpDeliveries()
+        flush()
+        afterReplies()
+    }
+
+    /// Attaches the subscription to the broker (no file I/O) and registers it under `key`: the answer to send, and
+    /// the subscription it announces when it succeeded.
+    private func open(
+        _ frame: SubscribeFrame, _ request: SubscriptionRequest, from start: SubscriptionStart, key: Int, batch: Int
+    ) -> (ServerFrame, SessionSubscription?) {
+        let opened: Subscription
+        do {
+            let encoding = batch > 1 ? (codec: codec, key: encodingKey) : nil
+            opened = try broker.subscribe(request, from: start, sink: SubscriptionSink(inbox: inbox, key: key, encoding: encoding))
+        } catch {
+            return (.error(errorFrame(error, id: frame.id)), nil)
+        }
         let subscription = SessionSubscription(
             key: key, subscription: opened, filter: frame.topic, batch: batch,
-            grantsCredit: ackPolicy == .none && frame.credit == nil)
+            grantsCredit: request.ackPolicy == .none && frame.credit == nil)
         subscriptions[key] = subscription
         subscriptionKeys[subscription.name] = key
         statistics.subscriptionOpened()
-        reply(.ok(OKFrame(id: frame.id, sub: subscription.name)), opens: subscription)
+        return (.ok(OKFrame(id: frame.id, sub: subscription.name)), subscription)
     }
 
     /// Closes a subscription; what it had not yet written is dropped (ack none) or redelivered (explicit).

@@ -55,10 +55,12 @@ final class BrokerSession: WebSocketSessionHandler {
     var publishLimiter: TokenBucket?
     /// The last topic a publish was allowed to, so a publisher that sticks to one topic is checked once.
     var lastAllowedPublishTopic: String?
-    /// An `auth` frame is being verified: reading is paused and later frames wait in ``heldMessages``.
-    var authenticating = false
-    /// Frames that arrived while an `auth` frame was verified, handled with its verdict. Bounded: reading stops while
-    /// verifying, so only what the socket had already delivered (one read cycle) can wait here.
+    /// A request completes off the event loop (an `auth` frame's JWT is verified, a subscribe looks up its start
+    /// time on disk) and every later frame must see its outcome: reading is paused and later frames wait in
+    /// ``heldMessages``.
+    var holdingFrames = false
+    /// Frames that arrived while a request was held, handled after its outcome. Bounded: reading stops while
+    /// holding, so only what the socket had already delivered (one read cycle) can wait here.
     var heldMessages: [ByteBuffer] = []
 
     /// The encoding cache keys of `Message.encoded(as:_:)`: one per wire encoding.
@@ -101,7 +103,7 @@ final class BrokerSession: WebSocketSessionHandler {
             session.close(code: .policyViolation, reason: reason)
             return
         }
-        guard !authenticating else {
+        guard !holdingFrames else {
             heldMessages.append(message)
             return
         }
@@ -228,7 +230,30 @@ final class BrokerSession: WebSocketSessionHandler {
 
     func setReading(_ enabled: Bool) {
         readingPaused = !enabled
-        session.setReadingPaused(readingPaused || authenticating)
+        session.setReadingPaused(readingPaused || holdingFrames)
+    }
+
+    /// Holds every later frame until ``resumeFrames()``: the request being handled completes off the event loop.
+    func holdFrames() {
+        holdingFrames = true
+        session.setReadingPaused(true)
+    }
+
+    /// Ends a hold: reading resumes (unless pending publishes keep it paused) and the held frames are handled in
+    /// order; if one of them holds again, the rest wait for it in turn.
+    func resumeFrames() {
+        holdingFrames = false
+        session.setReadingPaused(readingPaused)
+        let held = heldMessages
+        heldMessages = []
+        for (index, message) in held.enumerated() {
+            guard holdingFrames else {
+                handle(message)
+                continue
+            }
+            heldMessages.append(contentsOf: held[index...])
+            break
+        }
     }
 
     /// Takes everything the inbox collected, carries it out, and flushes once.
