@@ -135,8 +135,8 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
     /// on a fast disk the extra syncs and thread hand-offs cost more than they give. 1 (the default) is one
     /// sync at a time on the writer's own thread. See Docs/storage.md, "Overlapping syncs".
     public var maxConcurrentSyncs: Int
-    /// Under fsync `always`, bytes of zeros the writer keeps written ahead of the end of the active segment
-    /// (0 = off). An fdatasync after a write that grows the file also commits its new size through the file
+    /// Under fsync `always`, the largest chunk of zeros the writer keeps written ahead of the end of the active
+    /// segment (0 = off); chunks start at 64 KiB and grow with the segment up to this. An fdatasync after a write that grows the file also commits its new size through the file
     /// system's journal; one after a write over zeros already on disk is a data flush, which is faster. The
     /// zeros are not data: reads, sizes and recovery stop at the last batch, and sealing or closing a segment
     /// cuts them off. Only small writes fill ahead (at most 1/8 of this), so fast publishers' large groups do
