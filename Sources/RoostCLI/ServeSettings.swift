@@ -47,6 +47,16 @@ struct ServeSettings {
             guard (1...16).contains(value) else { throw Failure(description: "fsync_concurrency is 1...16") }
             $0.broker.defaultTopicConfiguration.maxConcurrentSyncs = value
         },
+        Key(name: "preallocate_bytes", help: "with fsync=always, zeros written ahead of the active segment's end so that each fdatasync is a data flush, new topics, bytes (0 = off, at most 64 MiB; default 1 MiB)") {
+            let value = try int($1)
+            guard (0...(64 << 20)).contains(value) else { throw Failure(description: "preallocate_bytes is 0...67108864") }
+            $0.broker.defaultTopicConfiguration.preallocateBytes = value
+        },
+        Key(name: "merged_batch_bytes", help: "largest batch group commit makes by merging appends, new topics, bytes (1 KiB ... 1 GiB; default 1 MiB; a larger single append still gets its own batch)") {
+            let value = try int($1)
+            guard (1024...(1 << 30)).contains(value) else { throw Failure(description: "merged_batch_bytes is 1024...1073741824") }
+            $0.broker.defaultTopicConfiguration.mergedBatchBytes = value
+        },
         Key(name: "compression", help: "compression of new topics: none | lz4 (default none)") {
             guard let codec = CompressionCodec(rawValue: $1) else { throw Failure(description: "compression must be none or lz4") }
             $0.broker.defaultTopicConfiguration.compression = codec

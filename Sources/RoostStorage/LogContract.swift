@@ -135,6 +135,19 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
     /// on a fast disk the extra syncs and thread hand-offs cost more than they give. 1 (the default) is one
     /// sync at a time on the writer's own thread. See Docs/storage.md, "Overlapping syncs".
     public var maxConcurrentSyncs: Int
+    /// Under fsync `always`, the largest chunk of zeros the writer keeps written ahead of the end of the active
+    /// segment (0 = off); chunks start at 64 KiB and grow with the segment up to this. An fdatasync after a write that grows the file also commits its new size through the file
+    /// system's journal; one after a write over zeros already on disk is a data flush, which is faster. The
+    /// zeros are not data: reads, sizes and recovery stop at the last batch, and sealing or closing a segment
+    /// cuts them off. Only small writes fill ahead (at most 1/8 of this), so fast publishers' large groups do
+    /// not write their bytes twice. Default 1 MiB. See Docs/storage.md, "Preallocation".
+    public var preallocateBytes: Int
+    /// Largest batch group commit makes by merging appends (bytes, encoded size bound). A reader fetches and
+    /// checksums whole batches, so a merged batch of `maxBatchBytes` would make every small read of it (a
+    /// subscriber's next 4,096 messages) read and verify megabytes; capped, one write still carries many
+    /// batches (one `pwrite` and one sync per group, up to `maxBatchBytes` of them). A single append larger
+    /// than this still gets a batch of its own, up to `maxBatchBytes`. Default 1 MiB.
+    public var mergedBatchBytes: Int
 
     public init(
         segmentBytes: Int = 64 << 20,
@@ -146,7 +159,9 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         indexIntervalBytes: Int = 4096,
         maxBatchBytes: Int = 8 << 20,
         maxPendingBytes: Int = 64 << 20,
-        maxConcurrentSyncs: Int = 1
+        maxConcurrentSyncs: Int = 1,
+        preallocateBytes: Int = 1 << 20,
+        mergedBatchBytes: Int = 1 << 20
     ) {
         self.segmentBytes = segmentBytes
         self.segmentMilliseconds = segmentMilliseconds
@@ -158,11 +173,14 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         self.maxBatchBytes = maxBatchBytes
         self.maxPendingBytes = maxPendingBytes
         self.maxConcurrentSyncs = maxConcurrentSyncs
+        self.preallocateBytes = preallocateBytes
+        self.mergedBatchBytes = mergedBatchBytes
     }
 
     private enum CodingKeys: String, CodingKey {
         case segmentBytes, segmentMilliseconds, retentionMilliseconds, retentionBytes, compression, fsync
-        case indexIntervalBytes, maxBatchBytes, maxPendingBytes, maxConcurrentSyncs
+        case indexIntervalBytes, maxBatchBytes, maxPendingBytes, maxConcurrentSyncs, preallocateBytes
+        case mergedBatchBytes
     }
 
     /// Decodes a configuration; absent fields take their defaults, so stored configurations stay readable
@@ -181,7 +199,9 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
             indexIntervalBytes: try c.decodeIfPresent(Int.self, forKey: .indexIntervalBytes) ?? d.indexIntervalBytes,
             maxBatchBytes: try c.decodeIfPresent(Int.self, forKey: .maxBatchBytes) ?? d.maxBatchBytes,
             maxPendingBytes: try c.decodeIfPresent(Int.self, forKey: .maxPendingBytes) ?? d.maxPendingBytes,
-            maxConcurrentSyncs: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentSyncs) ?? d.maxConcurrentSyncs)
+            maxConcurrentSyncs: try c.decodeIfPresent(Int.self, forKey: .maxConcurrentSyncs) ?? d.maxConcurrentSyncs,
+            preallocateBytes: try c.decodeIfPresent(Int.self, forKey: .preallocateBytes) ?? d.preallocateBytes,
+            mergedBatchBytes: try c.decodeIfPresent(Int.self, forKey: .mergedBatchBytes) ?? d.mergedBatchBytes)
     }
 
     /// Encodes every field (`nil` retention limits as JSON null, meaning "no limit").
@@ -197,6 +217,8 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         try c.encode(maxBatchBytes, forKey: .maxBatchBytes)
         try c.encode(maxPendingBytes, forKey: .maxPendingBytes)
         try c.encode(maxConcurrentSyncs, forKey: .maxConcurrentSyncs)
+        try c.encode(preallocateBytes, forKey: .preallocateBytes)
+        try c.encode(mergedBatchBytes, forKey: .mergedBatchBytes)
     }
 
     /// Throws `LogError` `invalidConfiguration` when a value is out of range (segment files address bytes
@@ -212,6 +234,8 @@ public struct LogConfiguration: Sendable, Hashable, Codable {
         guard maxBatchBytes >= 1024 && maxBatchBytes <= (1 << 30) else { throw fail("maxBatchBytes must be in 1 KiB ... 1 GiB") }
         guard maxPendingBytes >= maxBatchBytes else { throw fail("maxPendingBytes must be at least maxBatchBytes") }
         guard (1...16).contains(maxConcurrentSyncs) else { throw fail("maxConcurrentSyncs must be in 1 ... 16") }
+        guard (0...(64 << 20)).contains(preallocateBytes) else { throw fail("preallocateBytes must be in 0 ... 64 MiB") }
+        guard mergedBatchBytes >= 1024 && mergedBatchBytes <= (1 << 30) else { throw fail("mergedBatchBytes must be in 1 KiB ... 1 GiB") }
     }
 }
 

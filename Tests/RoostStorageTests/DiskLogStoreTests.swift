@@ -134,14 +134,7 @@ import Testing
             config.maxBatchBytes = 4096
             config.maxPendingBytes = 4096
             let log = try store.createLog(named: "q", configuration: config)
-            // Hold the writer inside a completion so that later appends stay queued.
-            let (held, holding) = AsyncStream<Void>.makeStream()
-            let release = DispatchSemaphore(value: 0)
-            log.append([record("first")]) { _ in
-                holding.yield()
-                release.wait()
-            }
-            for await _ in held { break }
+            let release = await holdWriter(log, appending: record("first"))
             // While the writer is held, only a rejection can complete an append, and it does so at once.
             let rejection = Mutex<LogError?>(nil)
             var accepted = 0

@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 import RoostStorage
 import RoostTesting
@@ -28,6 +29,19 @@ func readAll(_ log: any TopicLog, from start: Int64? = nil, pageSize: Int = 10_0
         offset = result.nextOffset
     }
     return all
+}
+
+/// Appends `first` and holds the log's writer inside its completion until the returned semaphore is signalled,
+/// so that the appends made meanwhile stay queued (and are then written together).
+func holdWriter(_ log: any TopicLog, appending first: Record) async -> DispatchSemaphore {
+    let (held, holding) = AsyncStream<Void>.makeStream()
+    let release = DispatchSemaphore(value: 0)
+    log.append([first]) { _ in
+        holding.yield()
+        release.wait()
+    }
+    for await _ in held { break }
+    return release
 }
 
 /// Low-level file surgery for crash and corruption tests.

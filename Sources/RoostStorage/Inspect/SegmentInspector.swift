@@ -108,6 +108,8 @@ public struct SegmentInspector: Sendable {
             case .corrupt(let at, let error): problem = Problem(file: path, position: at, message: "\(error)")
             }
             guard var found = problem else { return problems }
+            // Zeros after the last batch are the active segment's preallocated tail, not damage.
+            if try scanner.isZeroFilled(from: found.position, limit: size) { return problems }
             guard let resume = try scanner.nextIntactBatch(after: found.position, limit: size, minOffset: expectedOffset) else {
                 problems.append(found)
                 return problems

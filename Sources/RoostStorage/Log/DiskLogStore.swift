@@ -70,6 +70,7 @@ public final class DiskLogStore: LogStore {
                 logger.warning("recovered log", metadata: [
                     "topic": "\(name)", "bytesTruncated": "\(report.bytesTruncated)",
                     "indexesRebuilt": "\(report.indexesRebuilt)", "strayFilesRemoved": "\(report.strayFilesRemoved)",
+                    "preallocatedBytesTrimmed": "\(report.preallocatedBytesTrimmed)",
                     "damaged": "\(report.damaged.map(\.description))"])
             }
             logs[name] = log

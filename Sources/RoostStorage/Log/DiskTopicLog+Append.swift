@@ -77,6 +77,8 @@ extension DiskTopicLog {
         let now = max(clock.nowMilliseconds(), w.lastTimestamp)
         w.lastTimestamp = now
         let durable = configuration.fsync == .always
+        // Appends share a batch up to this; a larger single append gets its own (up to `maxBatchBytes`).
+        let mergeLimit = min(configuration.mergedBatchBytes, configuration.maxBatchBytes)
         var i = 0
         do {
             // Groups of a previous configuration may still wait for their syncs; with one sync at a time
@@ -88,7 +90,7 @@ extension DiskTopicLog {
                 var j = i
                 var groupBytes = RecordBatchHeader.size
                 var count = 0
-                while j < items.count, j == i || groupBytes + items[j].bytes <= configuration.maxBatchBytes {
+                while j < items.count, j == i || groupBytes + items[j].bytes <= mergeLimit {
                     groupBytes += items[j].bytes
                     count += items[j].records.count
                     j += 1
@@ -179,6 +181,7 @@ extension DiskTopicLog {
             metrics.writeFailures.increment()
             do {
                 try w.segment.file.truncate(to: w.position)
+                w.zeroedTo = w.position
             } catch {
                 logger.error("cannot cut a failed write back; the log refuses appends until reopened", metadata: [
                     "error": "\(error)", "position": "\(w.position)"])
@@ -195,10 +198,14 @@ extension DiskTopicLog {
             }
             throw failure
         }
-        w.position += w.buffer.out.readableBytes
+        let written = w.buffer.out.readableBytes
+        w.position += written
         w.writtenOffset = w.nextOffset
-        metrics.bytes.increment(by: w.buffer.out.readableBytes)
+        metrics.bytes.increment(by: written)
         w.buffer.clear()
+        // After the callers of this write are served (or handed to the sync pipeline): the zeros' own sync cost
+        // falls on a later group.
+        defer { zeroFillAhead(configuration, written: written) }
         if overlapping {
             let group = WrittenGroup(segment: w.segment, batches: w.batches, completions: w.completions, endOffset: w.nextOffset)
             w.batches = []
@@ -246,6 +253,7 @@ extension DiskTopicLog {
         if pending.withLockedValue({ $0.abandoned }) { throw LogError(code: .closed, message: "log '\(name)' was deleted") }
         waitForSyncs()
         if let failure = pending.withLockedValue({ $0.failure }) { throw failure }
+        try cutZeroTail()
         try w.segment.writeIndexes(final: true)
         let segment = try Segment(directory: directory, baseOffset: w.nextOffset,
             indexIntervalBytes: configuration.indexIntervalBytes, create: true)
@@ -253,6 +261,7 @@ extension DiskTopicLog {
         state.withLockedValue { $0.segments.append(segment) }
         w.segment = segment
         w.position = 0
+        w.zeroedTo = 0
         w.unsynced = false
         metrics.rolls.increment()
         logger.debug("rolled segment", metadata: ["baseOffset": "\(segment.baseOffset)"])

@@ -25,6 +25,7 @@ extension DiskTopicLog {
             // the clean-shutdown marker never vouches for them.
             waitForSyncs()
             return Result {
+                try cutZeroTail()
                 if pending.withLockedValue({ $0.failure }) == nil {
                     try writer.segment.writeIndexes(final: true)
                 }

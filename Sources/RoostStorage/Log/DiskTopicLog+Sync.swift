@@ -92,6 +92,7 @@ extension DiskTopicLog {
         let confirmed = w.segment.snapshot
         do {
             try w.segment.file.truncate(to: confirmed.size)
+            w.zeroedTo = confirmed.size
             do {
                 try w.segment.file.sync()
             } catch {

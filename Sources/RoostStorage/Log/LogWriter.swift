@@ -9,6 +9,8 @@ final class LogWriter: @unchecked Sendable {
     var segment: Segment
     /// Where the next batch goes in the active segment file.
     var position: Int
+    /// The file holds zeros written ahead from `position` up to here (see DiskTopicLog+Preallocate.swift).
+    var zeroedTo: Int
     /// The offset the next record gets.
     var nextOffset: Int64
     /// One past the last record written to the file (under overlapping syncs, possibly not yet durable):
@@ -30,6 +32,7 @@ final class LogWriter: @unchecked Sendable {
     init(segment: Segment, position: Int, nextOffset: Int64, lastTimestamp: Int64) {
         self.segment = segment
         self.position = position
+        self.zeroedTo = position
         self.nextOffset = nextOffset
         self.writtenOffset = nextOffset
         self.lastTimestamp = lastTimestamp

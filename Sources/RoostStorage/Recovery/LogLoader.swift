@@ -88,6 +88,18 @@ struct LogLoader {
         var state = Segment.State(nextOffset: segment.baseOffset)
         report.segmentsScanned += 1
         let end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if end < fileSize, state.nextOffset == nextBase,
+            try SegmentScanner(file: segment.file, chunkSize: 1 << 20).isZeroFilled(from: end, limit: fileSize)
+        {
+            // Every offset is here and only zeros follow: a preallocated tail that was not cut (sealing cuts it).
+            try segment.file.truncate(to: end)
+            report.preallocatedBytesTrimmed += fileSize - end
+            state.size = end
+            segment.restore(state)
+            try segment.writeIndexes(final: true)
+            report.indexesRebuilt += 2
+            return
+        }
         if end != fileSize {
             record(DamagedRange(file: segment.logPath, position: end, length: fileSize - end,
                 offsets: state.nextOffset..<max(state.nextOffset, nextBase)), in: &state, report: &report)
@@ -117,6 +129,16 @@ struct LogLoader {
             if fileSize > 0 { report.indexesRebuilt += 2 }
         }
         var end = try scan(segment, into: &state, fileSize: fileSize, report: &report)
+        if end < fileSize, try SegmentScanner(file: segment.file, chunkSize: 1 << 20).isZeroFilled(from: end, limit: fileSize) {
+            // The zeros written ahead of the writer (a crash, or a close that could not cut them): the end of the
+            // batches, neither torn nor damaged.
+            logger.debug("cutting the zero-filled tail", metadata: ["segment": "\(segment.logPath)", "bytes": "\(fileSize - end)"])
+            try segment.file.truncate(to: end)
+            try segment.file.sync()
+            report.preallocatedBytesTrimmed += fileSize - end
+            segment.restore(state)
+            return
+        }
         if clean, end < fileSize {
             // After a clean shutdown nothing is torn: every byte was written and synced. A bad last batch is
             // damage, kept aside like damage in the middle, as far as its intact framing says where it ends.

@@ -13,6 +13,9 @@ public struct RecoveryReport: Sendable, Hashable {
         public var bytesTruncated: Int = 0
         /// Stray temporary or orphaned index files removed.
         public var strayFilesRemoved: Int = 0
+        /// Zeros cut from the end of the active segment: the preallocated tail a crash left (not data, not
+        /// damage; see `LogConfiguration.preallocateBytes`).
+        public var preallocatedBytesTrimmed: Int = 0
         /// Stretches that do not verify, kept in place and stepped over (their offsets read as `corrupt`).
         public var damaged: [DamagedRange] = []
 

@@ -105,6 +105,21 @@ extension SegmentScanner {
         return nil
     }
 
+    /// Whether every byte in `start ..< limit` is zero: the preallocated tail of an active segment (see
+    /// `LogConfiguration.preallocateBytes`), which ends its batches rather than damaging them. A batch never
+    /// starts with a zero byte (its magic is "RBAT"), so zeros cannot hide one.
+    func isZeroFilled(from start: Int, limit: Int) throws -> Bool {
+        var position = start
+        while position < limit {
+            let chunk = try file.read(at: position, count: min(chunkSize, limit - position))
+            guard chunk.readableBytes > 0 else { return false }
+            let zero = chunk.withUnsafeReadableBytes { bytes in bytes.allSatisfy { $0 == 0 } }
+            guard zero else { return false }
+            position += chunk.readableBytes
+        }
+        return true
+    }
+
     /// The header of the batch at `position` if a whole one that verifies lies there before `limit`.
     private func verifiedBatch(at position: Int, limit: Int) throws -> RecordBatchHeader? {
         let head = try file.read(at: position, count: RecordBatchHeader.size)
