@@ -69,7 +69,7 @@ final class GatedStore: LogStore {
     }
 
     func logNames() -> [String] { base.logNames() }
-    func log(named name: String) -> (any TopicLog)? { base.log(named: name).map { GatedLog($0, store: self) } }
+    func log(named name: String) -> (any TopicLog)? { base.log(named: name).map { gated($0) } }
     func createLog(named name: String, configuration: LogConfiguration) throws -> any TopicLog {
         gate()
         let fail = state.withLockedValue { state in
@@ -77,7 +77,7 @@ final class GatedStore: LogStore {
             return state.failCreates > 0
         }
         if fail { throw Failure() }
-        return GatedLog(try base.createLog(named: name, configuration: configuration), store: self)
+        return gated(try base.createLog(named: name, configuration: configuration))
     }
     func deleteLog(named name: String) throws {
         gate()
@@ -85,36 +85,9 @@ final class GatedStore: LogStore {
     }
     func enforceRetention() throws -> Int { try base.enforceRetention() }
     func close() throws { try base.close() }
-}
 
-/// A log whose time lookups pass the store's gate.
-private final class GatedLog: TopicLog {
-    let base: any TopicLog
-    let store: GatedStore
-
-    init(_ base: any TopicLog, store: GatedStore) {
-        self.base = base
-        self.store = store
+    /// `log` with its time lookups passing the gate.
+    private func gated(_ log: any TopicLog) -> any TopicLog {
+        HookedLog(log, beforeTimeLookup: { [self] in gate() })
     }
-
-    var name: String { base.name }
-    var configuration: LogConfiguration { base.configuration }
-    var startOffset: Int64 { base.startOffset }
-    var endOffset: Int64 { base.endOffset }
-    var sizeInBytes: Int64 { base.sizeInBytes }
-
-    func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
-        base.append(records, completion: completion)
-    }
-    func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> ReadResult {
-        try base.read(from: offset, maxRecords: maxRecords, maxBytes: maxBytes)
-    }
-    func offset(forTimestamp timestamp: Int64) throws -> Int64 {
-        store.gate()
-        return try base.offset(forTimestamp: timestamp)
-    }
-    func notifyWhenReadable(beyond offset: Int64, _ callback: @escaping @Sendable () -> Void) {
-        base.notifyWhenReadable(beyond: offset, callback)
-    }
-    func reconfigure(_ configuration: LogConfiguration) throws { try base.reconfigure(configuration) }
 }

@@ -50,47 +50,22 @@ private final class FailingReadsStore: LogStore {
     }
 
     func logNames() -> [String] { base.logNames() }
-    func log(named name: String) -> (any TopicLog)? { base.log(named: name).map { FailingReadsLog($0, store: self) } }
+    func log(named name: String) -> (any TopicLog)? { base.log(named: name).map { failingReads($0) } }
     func createLog(named name: String, configuration: LogConfiguration) throws -> any TopicLog {
-        FailingReadsLog(try base.createLog(named: name, configuration: configuration), store: self)
+        failingReads(try base.createLog(named: name, configuration: configuration))
     }
     func deleteLog(named name: String) throws { try base.deleteLog(named: name) }
     func enforceRetention() throws -> Int { try base.enforceRetention() }
     func close() throws { try base.close() }
-}
 
-private final class FailingReadsLog: TopicLog {
-    let base: any TopicLog
-    let store: FailingReadsStore
-
-    init(_ base: any TopicLog, store: FailingReadsStore) {
-        self.base = base
-        self.store = store
-    }
-
-    var name: String { base.name }
-    var configuration: LogConfiguration { base.configuration }
-    var startOffset: Int64 { base.startOffset }
-    var endOffset: Int64 { base.endOffset }
-    var sizeInBytes: Int64 { base.sizeInBytes }
-
-    func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
-        base.append(records, completion: completion)
-    }
-
-    func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws -> ReadResult {
-        if store.failing.withLockedValue({ $0 }) {
-            store.onFailedRead()
+    /// `log` with its reads failing while `failing` is set.
+    private func failingReads(_ log: any TopicLog) -> any TopicLog {
+        HookedLog(log, beforeRead: { [self] in
+            guard failing.withLockedValue({ $0 }) else { return }
+            onFailedRead()
             throw ReadFailure()
-        }
-        return try base.read(from: offset, maxRecords: maxRecords, maxBytes: maxBytes)
+        })
     }
-
-    func offset(forTimestamp timestamp: Int64) throws -> Int64 { try base.offset(forTimestamp: timestamp) }
-    func notifyWhenReadable(beyond offset: Int64, _ callback: @escaping @Sendable () -> Void) {
-        base.notifyWhenReadable(beyond: offset, callback)
-    }
-    func reconfigure(_ configuration: LogConfiguration) throws { try base.reconfigure(configuration) }
 }
 
 private struct ReadFailure: Error {}
