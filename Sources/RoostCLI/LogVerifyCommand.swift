@@ -25,27 +25,37 @@ struct LogVerifyCommand: AsyncParsableCommand {
         var batches = 0
         var records = 0
         var done = 0
+        var batchBytes = 0
+        var zeroTailBytes = 0
         for segment in segments {
             var seen: [(baseOffset: Int64, position: Int)] = []
             var next = segment.baseOffset
-            problems += try segment.walkPastDamage(decodeRecords: false, progress: { progress.update(done + $0) }, { batch in
+            var end = 0
+            let found = try segment.walkPastDamage(decodeRecords: false, progress: { progress.update(done + $0) }, { batch in
                 seen.append((batch.header.baseOffset, batch.position))
                 next = batch.header.nextOffset
                 batches += 1
                 records += batch.header.recordCount
+                batchBytes += batch.header.batchLength
+                end = batch.position + batch.header.batchLength
             })
+            // What follows the last batch without a problem reported in it is the preallocated zero tail
+            // (Docs/storage.md, "Preallocation"): part of the file, not of the log.
+            if !found.contains(where: { $0.position >= end }) { zeroTailBytes += segment.size - end }
+            problems += found
             problems.append(contentsOf: try segment.verifyIndexes(batches: seen, nextOffset: next))
             done += segment.size
             progress.update(done)
         }
         progress.finish()
         if json {
-            Output.json(["segments": segments.count, "batches": batches, "records": records, "bytes": done,
-                         "ok": problems.isEmpty,
+            Output.json(["segments": segments.count, "batches": batches, "records": records, "bytes": batchBytes,
+                         "zero_tail_bytes": zeroTailBytes, "ok": problems.isEmpty,
                          "problems": problems.map { ["file": $0.file, "position": $0.position, "message": $0.message] }])
         } else {
             for problem in problems { print("CORRUPT \(problem)") }
-            print("\(problems.isEmpty ? "OK" : "FAILED"): \(segments.count) segments, \(batches) batches, \(records) records, \(done) bytes")
+            let tail = zeroTailBytes > 0 ? " (and \(zeroTailBytes) preallocated zero bytes)" : ""
+            print("\(problems.isEmpty ? "OK" : "FAILED"): \(segments.count) segments, \(batches) batches, \(records) records, \(batchBytes) bytes\(tail)")
         }
         if let first = problems.first {
             throw CLIError(.corruption, "corruption found: \(first)")

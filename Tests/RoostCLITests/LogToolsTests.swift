@@ -54,6 +54,25 @@ import Testing
         #expect(human.status == 0 && human.stdout.contains("\"value-2-b\"") && human.stdout.contains("h=v"))
     }
 
+    /// A zero tail (what a crash leaves of the active segment's preallocation) is not counted as log bytes.
+    @Test func verifyCountsTheZeroTailApartFromTheBatches() async throws {
+        let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
+        defer { dir.remove() }
+        let path = try Self.segment(try await Self.writeLog(dir))
+        let batchBytes = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(count: 4096))
+        try handle.close()
+        let verify = try await RoostProcess.run(["log", "verify", dir.path, "--json"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let summary = try #require(RoostProcess.object(verify.stdout))
+        #expect(summary["ok"] as? Bool == true && summary["records"] as? Int == 6)
+        #expect(summary["bytes"] as? Int == batchBytes && summary["zero_tail_bytes"] as? Int == 4096)
+        let human = try await RoostProcess.run(["log", "verify", dir.path, "--no-progress"])
+        #expect(human.stdout.contains("\(batchBytes) bytes (and 4096 preallocated zero bytes)"), "\(human.stdout)")
+    }
+
     @Test func verifyFindsAFlippedByteAndNamesItsBatchPosition() async throws {
         let dir = try TemporaryDirectory(prefix: "roost-logtools-test")
         defer { dir.remove() }
