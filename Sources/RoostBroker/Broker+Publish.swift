@@ -10,8 +10,10 @@ extension Broker {
     /// Appends `messages` to `topic` as one log append (the log's group commit merges concurrent calls) and
     /// calls `completion` with each message's offset once they are stored (fdatasync'ed under fsync `always`).
     /// Messages with a dedup id seen within the window are not appended again: they get the original offset
-    /// and `duplicate: true`. `completion` runs on a storage thread or, for errors found before the append,
-    /// on the caller's thread (or the broker's creation queue, when the publish waited for an auto-create).
+    /// and `duplicate: true`. `completion` runs on a storage thread, or on the caller's thread before this returns:
+    /// for errors found before the append, and when an idle log under fsync `interval` or `never` was written by
+    /// the caller itself (Docs/architecture.md, "Inline writes"); or on the broker's creation queue, when the
+    /// publish waited for an auto-create. Call it holding no lock that `completion` takes.
     ///
     /// Never blocks: a first publish to a topic that does not exist yet creates its log on the broker's creation
     /// queue, and publishes to it that arrive meanwhile are appended after it, in the order they were made.
@@ -19,29 +21,32 @@ extension Broker {
         topic name: String, messages: [PublishMessage],
         completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
+        let bytes: Int
         do {
-            try validate(messages)
+            bytes = try validate(messages)
         } catch {
             return completion(.failure(error))
         }
+        let inline = bytes <= configuration.inlineWriteMaxBytes
         if let topic = registry.withLockedValue({ $0.topics[name] }) {
-            return publish(messages, to: topic, completion: completion)
+            return publish(messages, to: topic, mayWriteInline: inline, completion: completion)
         }
         whenTopicReady(name, system: false) { [self] result in
             switch result {
-            case .success(let topic): publish(messages, to: topic, completion: completion)
+            case .success(let topic): publish(messages, to: topic, mayWriteInline: inline, completion: completion)
             case .failure(let error): completion(.failure(error))
             }
         }
     }
 
     private func publish(
-        _ messages: [PublishMessage], to topic: Topic, completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
+        _ messages: [PublishMessage], to topic: Topic, mayWriteInline: Bool,
+        completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         if messages.contains(where: { $0.dedupId != nil }) {
-            publishWithDedup(topic, messages, completion: completion)
+            publishWithDedup(topic, messages, mayWriteInline: mayWriteInline, completion: completion)
         } else {
-            append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }) { result in
+            append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }, mayWriteInline: mayWriteInline) { result in
                 completion(result.map { Self.confirm(topic: topic.name, $0) })
             }
         }
@@ -55,7 +60,8 @@ extension Broker {
         return try result.get()
     }
 
-    private func validate(_ messages: [PublishMessage]) throws(BrokerError) {
+    /// Checks the limits; returns the publish's size in bytes.
+    private func validate(_ messages: [PublishMessage]) throws(BrokerError) -> Int {
         if messages.isEmpty { throw BrokerError(code: .emptyBatch, message: "a publish needs at least one message") }
         if messages.count > configuration.maxBatchMessages {
             throw BrokerError(code: .batchTooLarge, message: "\(messages.count) messages exceed the limit of \(configuration.maxBatchMessages)")
@@ -74,6 +80,7 @@ extension Broker {
         if total > configuration.maxBatchBytes {
             throw BrokerError(code: .batchTooLarge, message: "\(total) bytes exceed the batch limit of \(configuration.maxBatchBytes)")
         }
+        return total
     }
 
     /// The confirm of an append whose messages were all fresh: `offset ..< offset + count`.
@@ -91,7 +98,8 @@ extension Broker {
     /// fresh (the common case) it costs what a publish without ids costs plus those two lock holds: no join,
     /// no per-message closure. A `PublishJoin` is made only when some message is a duplicate.
     private func publishWithDedup(
-        _ topic: Topic, _ messages: [PublishMessage], completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
+        _ topic: Topic, _ messages: [PublishMessage], mayWriteInline: Bool,
+        completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         let keys = messages.map { $0.dedupId.map(DedupKey.init) }
         var madeJoin: PublishJoin?
@@ -104,7 +112,7 @@ extension Broker {
         let claimed = topic.dedup.claim(keys, now: clock.nowMilliseconds(), join: makeJoin)
         let ticket = claimed.ticket
         guard let claims = claimed.claims else {
-            append(topic, messages.map(Self.record)) { result in
+            append(topic, messages.map(Self.record), mayWriteInline: mayWriteInline) { result in
                 switch result {
                 case .success(let appended):
                     let waiters = topic.dedup.resolve(keys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
@@ -131,7 +139,7 @@ extension Broker {
         counters.duplicates.wrappingIncrement(by: Int64(duplicates), ordering: .relaxed)
         guard !fresh.isEmpty else { return }
         let freshKeys = fresh.map { keys[$0] }
-        append(topic, fresh.map { Self.record(messages[$0]) }) { [fresh] result in
+        append(topic, fresh.map { Self.record(messages[$0]) }, mayWriteInline: mayWriteInline) { [fresh] result in
             switch result {
             case .success(let appended):
                 let waiters = topic.dedup.resolve(freshKeys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
@@ -155,9 +163,14 @@ extension Broker {
         return record
     }
 
-    /// One log append; on success the stored messages go to the live fan-out before `completion` runs.
-    func append(_ topic: Topic, _ records: [Record], completion: @escaping @Sendable (Result<AppendResult, BrokerError>) -> Void) {
-        topic.log.append(records) { [fanOut, counters] result in
+    /// One log append; on success the stored messages go to the live fan-out before `completion` runs. With
+    /// `mayWriteInline` (small publishes, whose callers hold no broker lock) an idle log under fsync `interval` or `never`
+    /// writes on the caller's thread, and the fan-out and `completion` run there before this returns.
+    func append(
+        _ topic: Topic, _ records: [Record], mayWriteInline: Bool = false,
+        completion: @escaping @Sendable (Result<AppendResult, BrokerError>) -> Void
+    ) {
+        topic.log.append(records, mayWriteInline: mayWriteInline) { [fanOut, counters] result in
             switch result {
             case .success(let appended):
                 let stored = records.enumerated().map { index, record in

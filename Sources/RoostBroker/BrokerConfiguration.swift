@@ -60,6 +60,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// with a storage `overloaded` error. Default 10,000: far more than connections pipeline in the few
     /// milliseconds a create takes, and a few hundred KiB at most.
     public var maxTopicCreateWaiters: Int
+    /// Largest publish (payload, key and header bytes of its messages) that the publishing thread may write to the
+    /// log itself when the topic's writer is idle and its fsync policy is `interval` or `never` (Docs/architecture.md,
+    /// "Inline writes"): the message reaches subscribers without a hand-off to the writer thread. Larger publishes
+    /// go to the writer thread, which then writes them while the event loop reads the next frame. 0: never inline.
+    /// Default 4,096 bytes.
+    public var inlineWriteMaxBytes: Int
 
     public init(
         autoCreateTopics: Bool = true,
@@ -80,7 +86,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         maxMembersPerConsumer: Int = 64,
         tickIntervalMilliseconds: Int64? = 100,
         consumerFlushIntervalMilliseconds: Int64 = 10,
-        maxTopicCreateWaiters: Int = 10_000
+        maxTopicCreateWaiters: Int = 10_000,
+        inlineWriteMaxBytes: Int = 4_096
     ) {
         self.autoCreateTopics = autoCreateTopics
         self.defaultTopicConfiguration = defaultTopicConfiguration
@@ -101,6 +108,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.tickIntervalMilliseconds = tickIntervalMilliseconds
         self.consumerFlushIntervalMilliseconds = consumerFlushIntervalMilliseconds
         self.maxTopicCreateWaiters = maxTopicCreateWaiters
+        self.inlineWriteMaxBytes = inlineWriteMaxBytes
     }
 
     func validate() throws(BrokerError) {
@@ -109,7 +117,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
                          maxTopicCreateWaiters]
         if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
             || consumerFlushIntervalMilliseconds < 0 || readCacheBytes < 0
-            || readCacheIdleMilliseconds < 0 {
+            || readCacheIdleMilliseconds < 0 || inlineWriteMaxBytes < 0 {
             throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import NIOPosix
 import Prometheus
 import RoostSecurity
@@ -81,11 +82,13 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "roost")
         let signals = await TerminationSignals()
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops)
         let server: RoostBrokerServer
         do {
             let security = try await ServerSecurity.make(securityConfiguration, host: configuration.server.host)
             server = try RoostBrokerServer(
-                configuration: configuration, metricsRegistry: registry, logger: logger, security: security)
+                configuration: configuration, eventLoopGroup: group, metricsRegistry: registry, logger: logger,
+                security: security)
             try await server.start()
             logger.info("security", metadata: [
                 "authentication": "\(security.authenticator.isEnabled ? "on" : "off")",
@@ -113,6 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         do {
             try await server.shutdown()
+            try await group.shutdownGracefully()
         } catch {
             logger.error("shutdown incomplete", metadata: ["error": "\(error)"])
             throw ExitCode.failure

@@ -106,6 +106,14 @@ struct ServeSettings {
         Key(name: "read_cache_idle_ms", help: "drop a cached read nobody used for this long, ms (default 10000)") {
             $0.broker.readCacheIdleMilliseconds = try int64($1)
         },
+        Key(name: "event_loops", help: "threads that run the connections, 1-256 (default half the cores, at least 1)") {
+            let value = try int($1)
+            guard (1...256).contains(value) else { throw Failure(description: "event_loops is 1...256") }
+            $0.eventLoops = value
+        },
+        Key(name: "inline_write_max_bytes", help: "largest publish an event loop writes to an idle log itself with fsync=interval|never, bytes; 0 = never (default 4096 with one event loop, 0 with more)") {
+            $0.broker.inlineWriteMaxBytes = try int($1)
+        },
         Key(name: "max_pending_publishes", help: "unconfirmed publishes per connection before reading pauses (default 4096)") {
             $0.session.maxPendingPublishes = try int($1)
         },
@@ -195,6 +203,12 @@ struct ServeSettings {
             let interval = value(of: "fsync_interval_ms").flatMap({ Int64($0) })
         {
             configuration.broker.defaultTopicConfiguration.fsync = .interval(milliseconds: interval)
+        }
+        // An inline write hands the message to subscribers on the publisher's event loop: with one loop that is theirs
+        // too, with several it is usually not, and there inline writes raised the p99 latency (Docs/benchmarks.md,
+        // "Session 5: latency").
+        if value(of: "inline_write_max_bytes") == nil, configuration.eventLoops > 1 {
+            configuration.broker.inlineWriteMaxBytes = 0
         }
         if let tls = configuration.server.tls, tls.certificateChainPath.isEmpty || tls.privateKeyPath.isEmpty {
             throw Failure(description: "tls_cert and tls_key go together: give both or neither")

@@ -1,3 +1,4 @@
+import NIOCore
 import RoostBroker
 import RoostStorage
 
@@ -32,8 +33,19 @@ public struct BrokerServerConfiguration: Sendable {
     /// Default 1 s.
     public var metricsIntervalMilliseconds: Int64
 
+    /// Event loops (threads) that run the connections, for `roost serve`, which makes the group (a program that
+    /// embeds ``RoostBrokerServer`` passes its own). Default ``defaultEventLoops``.
+    public var eventLoops: Int
+
+    /// Half the cores, at least one: the other half is left to the storage threads (each topic's writer, the
+    /// broker's reader queues, fdatasyncs), so that a message's way through the broker crosses as few cores as
+    /// possible. Every hand-off between threads on different cores is a wake-up, the largest cost on a message's
+    /// way at low rates (Docs/benchmarks.md, "Session 5: latency"); a busier broker raises it with `event_loops`.
+    public static var defaultEventLoops: Int { max(1, System.coreCount / 2) }
+
     /// Creates the default configuration over `dataDirectory`.
     public init(dataDirectory: String = "./data") {
+        self.eventLoops = Self.defaultEventLoops
         self.dataDirectory = dataDirectory
         self.server = ServerConfiguration()
         self.broker = BrokerConfiguration()

@@ -275,6 +275,14 @@ public protocol TopicLog: AnyObject, Sendable {
     /// storage thread: keep it short.
     func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)
 
+    /// `append(_:completion:)` that, with `mayWriteInline`, lets the calling thread write the batch itself when
+    /// the log's writer is idle and its policy does not sync each write (fsync `interval` or `never`): the
+    /// write (a copy into the page cache) and `completion` then run on the caller's thread before this returns,
+    /// one thread hand-off less per append (Docs/architecture.md, "Inline writes"). The caller must hold no lock
+    /// that `completion` takes. Without `mayWriteInline`, or when the writer is busy, it is `append(_:completion:)`.
+    func append(_ records: [Record], mayWriteInline: Bool,
+                completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)
+
     /// Reads consecutive records from `offset`, at most `maxRecords` and about `maxBytes` (at least one
     /// record is returned when one exists). Throws `LogError` `offsetOutOfRange` below `startOffset`;
     /// returns no records at or past `endOffset`. Blocking file I/O: call it off event loops.
@@ -292,6 +300,12 @@ public protocol TopicLog: AnyObject, Sendable {
 }
 
 extension TopicLog {
+    /// Never writes inline: logs that cannot write on the caller's thread keep this.
+    public func append(_ records: [Record], mayWriteInline: Bool,
+                       completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
+        append(records, completion: completion)
+    }
+
     /// Async form of `append(_:completion:)`.
     public func append(_ records: [Record]) async throws -> AppendResult {
         try await withCheckedThrowingContinuation { continuation in

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Two `roost serve` side by side (fsync always), differing only in their environment (or binary), with short
+# Two `roost serve` side by side (fsync always, or $FSYNC), differing only in their environment (or binary), with short
 # wsbench runs alternating between them, so that both see the same load of a shared machine. Prints one line per
 # run: latency percentiles or publish rate, and the server's CPU-seconds during the run (from /proc/PID/stat).
 #
@@ -7,7 +7,7 @@
 #   e.g. serve-ab.sh latency 6 off ROOST_PREALLOCATE_BYTES=0 on ROOST_PREALLOCATE_BYTES=1048576
 #        serve-ab.sh pub 4 m8 ROOST_MERGED_BATCH_BYTES=8388608 m1 ROOST_MERGED_BATCH_BYTES=1048576 -p 4 -w 256 -b 64 -d 5
 # Env: ROOST (release binary, default .build/release/roost), ROOST_B (B's binary, default ROOST), DIR (/tmp/serve-ab),
-#      PORT_OFFSET (0: ports 14201, 14202), DUR (latency seconds, 5). Latency runs: 10,000 msgs/s, 128 B, 1 subscriber.
+#      PORT_OFFSET (0: ports 14201, 14202), FSYNC (always), DUR (latency seconds, 5). Latency runs: 10,000 msgs/s, 128 B, 1 subscriber.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 MODE=$1 REPS=$2 NA=$3 EA=$4 NB=$5 EB=$6; shift 6
@@ -19,7 +19,7 @@ mkdir -p $D
 WSB=$("$HERE/build-wsbench.sh" "$HERE/../../../shared/wsbench" $D/wsbench)
 start() {   # start NAME PORT ENV BINARY
     rm -rf $D/data-$1
-    env $3 $4 serve --port $2 --data $D/data-$1 --fsync always --log-level warning > $D/$1.log 2>&1 &
+    env $3 $4 serve --port $2 --data $D/data-$1 --fsync ${FSYNC:-always} --log-level warning > $D/$1.log 2>&1 &
     echo $! > $D/$1.pid
 }
 cleanup() { kill "$(cat $D/$NA.pid)" "$(cat $D/$NB.pid)" 2>/dev/null; }

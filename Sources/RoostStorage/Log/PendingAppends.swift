@@ -24,4 +24,6 @@ struct PendingAppends {
     /// Set after a failed write or fsync: the log refuses appends until reopened (a failed fsync may have
     /// dropped dirty pages, so retrying it cannot be trusted).
     var failure: LogError?
+    /// When the last append was queued (`DispatchTime` uptime, ns): inline writes are for appends that come apart.
+    var lastAppendAt: UInt64 = 0
 }

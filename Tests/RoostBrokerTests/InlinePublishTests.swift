@@ -1,0 +1,52 @@
+import Dispatch
+import NIOConcurrencyHelpers
+import NIOCore
+import RoostBroker
+import RoostStorage
+import RoostTesting
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `BrokerConfiguration.inlineWriteMaxBytes`: a publish up to that size, to an idle topic under fsync `interval` or
+/// `never`, is stored and confirmed on the publishing thread before `publish` returns; a larger one goes to the
+/// topic's writer thread.
+@Suite(.timeLimit(.minutes(1))) struct InlinePublishTests {
+    /// Publishes `bytes` of payload; returns whether the confirm came on this thread before `publish` returned, and
+    /// the confirmed offset.
+    private func publish(_ broker: Broker, bytes: Int) async -> (inline: Bool, offset: Int64?) {
+        let outcome = NIOLockedValueBox<(thread: pthread_t, offset: Int64?)?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        broker.publish(topic: "t", messages: [PublishMessage(payload: ByteBuffer(repeating: 1, count: bytes))]) { result in
+            outcome.withLockedValue { $0 = (pthread_self(), try? result.get().messages.first?.offset) }
+            done.signal()
+        }
+        let inline = outcome.withLockedValue { $0.map { pthread_equal($0.thread, pthread_self()) != 0 } } ?? false
+        await withCheckedContinuation { c in DispatchQueue.global().async { done.wait(); c.resume() } }
+        return (inline, outcome.withLockedValue { $0?.offset })
+    }
+
+    @Test func smallPublishesAreWrittenInlineAndLargeOnesByTheWriter() async throws {
+        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 100)
+        configuration.defaultTopicConfiguration.fsync = .interval(milliseconds: 1_000)
+        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
+        try fixture.broker.createTopic("t")
+        let small = await publish(fixture.broker, bytes: 100)
+        #expect(small.inline && small.offset == 0)
+        // The sleep spaces the publishes beyond the log's inline gap (50 µs), so that only the size decides.
+        try await Task.sleep(for: .milliseconds(1))
+        let large = await publish(fixture.broker, bytes: 101)
+        #expect(!large.inline && large.offset == 1)
+    }
+
+    @Test func zeroTurnsInlineWritesOff() async throws {
+        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 0)
+        configuration.defaultTopicConfiguration.fsync = .never
+        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
+        try fixture.broker.createTopic("t")
+        let published = await publish(fixture.broker, bytes: 1)
+        #expect(!published.inline && published.offset == 0)
+    }
+}
