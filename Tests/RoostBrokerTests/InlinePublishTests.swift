@@ -35,8 +35,6 @@ import Glibc
         try fixture.broker.createTopic("t")
         let small = await publish(fixture.broker, bytes: 100)
         #expect(small.inline && small.offset == 0)
-        // The sleep spaces the publishes beyond the log's inline gap (50 µs), so that only the size decides.
-        try await Task.sleep(for: .milliseconds(1))
         let large = await publish(fixture.broker, bytes: 101)
         #expect(!large.inline && large.offset == 1)
     }

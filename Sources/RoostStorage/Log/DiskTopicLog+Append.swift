@@ -33,8 +33,10 @@ extension DiskTopicLog {
             }
             p.items.append(PendingAppend(records: records, bytes: bytes, completion: completion))
             p.bytes += charge
-            let quiet = now &- p.lastAppendAt >= Self.inlineWriteGapNanoseconds
+            let gap = min(now &- p.lastAppendAt, Self.inlineWriteGapLimitNanoseconds)
             p.lastAppendAt = now
+            p.averageGap = p.averageGap - p.averageGap / 8 + gap / 8
+            let quiet = p.averageGap >= Self.inlineWriteGapNanoseconds
             if p.draining { return .success(nil) }
             p.draining = true
             return .success(mayWriteInline && quiet && configuration.fsync != .always ? .caller : .queue)
@@ -60,11 +62,15 @@ extension DiskTopicLog {
         case queue
     }
 
-    /// An append may be written inline only when the previous one to the log came at least this long before: a
-    /// topic receiving appends more often (a pipelining publisher, many publishers) is better served by the writer
-    /// thread, which merges them into one write (group commit) while the event loops go on reading, than by one
-    /// write per append on an event loop. 50 µs: evenly spaced appends are written inline up to ~20,000 a second.
+    /// An append may be written inline only while the time between the log's appends averages at least this (a
+    /// moving average over about the last 8 appends, `PendingAppends.averageGap`): a topic receiving appends more
+    /// often (a pipelining publisher, many publishers) is better served by the writer thread, which merges them
+    /// into one write (group commit) while the event loops go on reading, than by one write per append on an event
+    /// loop. 50 µs: evenly spaced appends are written inline up to ~20,000 a second, and the odd pair sent together
+    /// by a slower publisher is still written inline.
     static let inlineWriteGapNanoseconds: UInt64 = 50_000
+    /// Gaps count at most this in the average, so that after a dense burst a few spaced appends make it quiet again.
+    static let inlineWriteGapLimitNanoseconds: UInt64 = 1_000_000
 
     /// Runs on `queue`, entered from the appending thread (`queue.sync` on a queue with nothing scheduled runs the
     /// block on the caller's thread): writes what is queued once, here, unless it needs what an event loop must not

@@ -24,6 +24,9 @@ struct PendingAppends {
     /// Set after a failed write or fsync: the log refuses appends until reopened (a failed fsync may have
     /// dropped dirty pages, so retrying it cannot be trusted).
     var failure: LogError?
-    /// When the last append was queued (`DispatchTime` uptime, ns): inline writes are for appends that come apart.
+    /// When the last append was queued (`DispatchTime` uptime, ns).
     var lastAppendAt: UInt64 = 0
+    /// Moving average of the time between appends, ns, each gap counted up to 1 ms (see
+    /// `DiskTopicLog.inlineWriteGapNanoseconds`): inline writes are for appends that come apart.
+    var averageGap: UInt64 = 1_000_000
 }
