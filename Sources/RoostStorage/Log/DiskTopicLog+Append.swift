@@ -33,7 +33,8 @@ extension DiskTopicLog {
             }
             p.items.append(PendingAppend(records: records, bytes: bytes, completion: completion))
             p.bytes += charge
-            let gap = min(now &- p.lastAppendAt, Self.inlineWriteGapLimitNanoseconds)
+            // Two appenders can take `now` in one order and the lock in the other: that gap is 0, not a wrap-around.
+            let gap = now > p.lastAppendAt ? min(now - p.lastAppendAt, Self.inlineWriteGapLimitNanoseconds) : 0
             p.lastAppendAt = now
             p.averageGap = p.averageGap - p.averageGap / 8 + gap / 8
             let quiet = p.averageGap >= Self.inlineWriteGapNanoseconds
