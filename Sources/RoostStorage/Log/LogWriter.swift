@@ -4,7 +4,9 @@ import NIOCore
 ///
 /// `@unchecked Sendable` is safe because every access happens on `DiskTopicLog.queue` (a serial
 /// DispatchQueue): `drain`, `roll`, the interval fsync timer, recovery after a failed sync and `close` all
-/// run there, and nothing else touches these fields (sync threads get what they need in `WrittenGroup`s).
+/// run there, an inline write enters it with `queue.sync` (the block runs on the appending thread, still
+/// exclusive with every other block of the queue), and nothing else touches these fields (sync threads get
+/// what they need in `WrittenGroup`s, the interval fdatasync its `LogFile`).
 final class LogWriter: @unchecked Sendable {
     var segment: Segment
     /// Where the next batch goes in the active segment file.
