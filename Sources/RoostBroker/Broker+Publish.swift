@@ -12,7 +12,7 @@ extension Broker {
     /// Messages with a dedup id seen within the window are not appended again: they get the original offset
     /// and `duplicate: true`. `completion` runs on a storage thread, or on the caller's thread before this returns:
     /// for errors found before the append, and when an idle log under fsync `interval` or `never` was written by
-    /// the caller itself (Docs/architecture.md, "Inline writes"); or on the broker's creation queue, when the
+    /// the caller itself (Docs/architecture.md, "Inline writes and event loops"); or on the broker's creation queue, when the
     /// publish waited for an auto-create. Call it holding no lock that `completion` takes.
     ///
     /// Never blocks: a first publish to a topic that does not exist yet creates its log on the broker's creation

@@ -62,8 +62,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var maxTopicCreateWaiters: Int
     /// Largest publish (payload, key and header bytes of its messages) that the publishing thread may write to the
     /// log itself when the topic's writer is idle and its fsync policy is `interval` or `never` (Docs/architecture.md,
-    /// "Inline writes"): the message reaches subscribers without a hand-off to the writer thread. Larger publishes
-    /// go to the writer thread, which then writes them while the event loop reads the next frame. 0: never inline.
+    /// "Inline writes and event loops"): the message reaches subscribers without a hand-off to the writer thread.
+    /// Larger publishes go to the writer thread, which then writes them while the event loop reads the next frame.
+    /// 0: never inline.
     /// Default 4,096 bytes.
     public var inlineWriteMaxBytes: Int
 

@@ -278,7 +278,7 @@ public protocol TopicLog: AnyObject, Sendable {
     /// `append(_:completion:)` that, with `mayWriteInline`, lets the calling thread write the batch itself when
     /// the log's writer is idle and its policy does not sync each write (fsync `interval` or `never`): the
     /// write (a copy into the page cache) and `completion` then run on the caller's thread before this returns,
-    /// one thread hand-off less per append (Docs/architecture.md, "Inline writes"). The caller must hold no lock
+    /// one thread hand-off less per append (Docs/storage.md, "Inline writes"). The caller must hold no lock
     /// that `completion` takes. Without `mayWriteInline`, or when the writer is busy, it is `append(_:completion:)`.
     func append(_ records: [Record], mayWriteInline: Bool,
                 completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)

@@ -77,7 +77,7 @@ extension DiskTopicLog {
     /// block on the caller's thread): writes what is queued once, here, unless it needs what an event loop must not
     /// wait for (an fdatasync, a segment roll, syncs of an earlier `always` configuration still running), which goes
     /// to the queue as before. What was appended meanwhile goes to the queue too, so an inline writer does one
-    /// write at most. See Docs/architecture.md, "Inline writes".
+    /// write at most. See Docs/storage.md, "Inline writes".
     private func drainInline() {
         let items = takePending(finishingDrain: true)
         if items.isEmpty { return }
