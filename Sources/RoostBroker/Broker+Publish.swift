@@ -10,15 +10,20 @@ extension Broker {
     /// Appends `messages` to `topic` as one log append (the log's group commit merges concurrent calls) and
     /// calls `completion` with each message's offset once they are stored (fdatasync'ed under fsync `always`).
     /// Messages with a dedup id seen within the window are not appended again: they get the original offset
-    /// and `duplicate: true`. `completion` runs on a storage thread, or on the caller's thread before this returns:
-    /// for errors found before the append, and when an idle log under fsync `interval` or `never` was written by
-    /// the caller itself (Docs/architecture.md, "Inline writes and event loops"); or on the broker's creation queue, when the
-    /// publish waited for an auto-create. Call it holding no lock that `completion` takes.
+    /// and `duplicate: true`. `completion` runs on a storage thread, or on the caller's thread: before this returns,
+    /// for errors found before the append and when an idle log under fsync `interval` or `never` was written by
+    /// the caller itself; under fsync `always`, in the block handed to `endOfTurn`, when the caller writes and
+    /// syncs an idle log at the end of its turn (Docs/architecture.md, "Inline writes and event loops"); or on the
+    /// broker's creation queue, when the publish waited for an auto-create. `endOfTurn` either takes a block and runs
+    /// it on the calling thread once that thread is done with its current work (an event loop: as a task), or
+    /// refuses it; `nil` keeps the fdatasyncs of `always` off the calling thread. Call it holding no lock that
+    /// `completion` takes.
     ///
     /// Never blocks: a first publish to a topic that does not exist yet creates its log on the broker's creation
     /// queue, and publishes to it that arrive meanwhile are appended after it, in the order they were made.
     public func publish(
         topic name: String, messages: [PublishMessage],
+        endOfTurn: InlineWrite.EndOfTurn? = nil,
         completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         let bytes: Int
@@ -28,25 +33,26 @@ extension Broker {
             return completion(.failure(error))
         }
         let inline = bytes <= configuration.inlineWriteMaxBytes
+            ? InlineWrite(endOfTurn: endOfTurn, maxSync: .microseconds(configuration.inlineSyncMaxMicroseconds)) : nil
         if let topic = registry.withLockedValue({ $0.topics[name] }) {
-            return publish(messages, to: topic, mayWriteInline: inline, completion: completion)
+            return publish(messages, to: topic, inline: inline, completion: completion)
         }
         whenTopicReady(name, system: false) { [self] result in
             switch result {
-            case .success(let topic): publish(messages, to: topic, mayWriteInline: inline, completion: completion)
+            case .success(let topic): publish(messages, to: topic, inline: inline, completion: completion)
             case .failure(let error): completion(.failure(error))
             }
         }
     }
 
     private func publish(
-        _ messages: [PublishMessage], to topic: Topic, mayWriteInline: Bool,
+        _ messages: [PublishMessage], to topic: Topic, inline: InlineWrite?,
         completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         if messages.contains(where: { $0.dedupId != nil }) {
-            publishWithDedup(topic, messages, mayWriteInline: mayWriteInline, completion: completion)
+            publishWithDedup(topic, messages, inline: inline, completion: completion)
         } else {
-            append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }, mayWriteInline: mayWriteInline) { result in
+            append(topic, messages.map { Record(key: $0.key, headers: $0.headers, value: $0.payload) }, inline: inline) { result in
                 completion(result.map { Self.confirm(topic: topic.name, $0) })
             }
         }
@@ -98,7 +104,7 @@ extension Broker {
     /// fresh (the common case) it costs what a publish without ids costs plus those two lock holds: no join,
     /// no per-message closure. A `PublishJoin` is made only when some message is a duplicate.
     private func publishWithDedup(
-        _ topic: Topic, _ messages: [PublishMessage], mayWriteInline: Bool,
+        _ topic: Topic, _ messages: [PublishMessage], inline: InlineWrite?,
         completion: @escaping @Sendable (Result<PublishConfirm, BrokerError>) -> Void
     ) {
         let keys = messages.map { $0.dedupId.map(DedupKey.init) }
@@ -112,7 +118,7 @@ extension Broker {
         let claimed = topic.dedup.claim(keys, now: clock.nowMilliseconds(), join: makeJoin)
         let ticket = claimed.ticket
         guard let claims = claimed.claims else {
-            append(topic, messages.map(Self.record), mayWriteInline: mayWriteInline) { result in
+            append(topic, messages.map(Self.record), inline: inline) { result in
                 switch result {
                 case .success(let appended):
                     let waiters = topic.dedup.resolve(keys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
@@ -139,7 +145,7 @@ extension Broker {
         counters.duplicates.wrappingIncrement(by: Int64(duplicates), ordering: .relaxed)
         guard !fresh.isEmpty else { return }
         let freshKeys = fresh.map { keys[$0] }
-        append(topic, fresh.map { Self.record(messages[$0]) }, mayWriteInline: mayWriteInline) { [fresh] result in
+        append(topic, fresh.map { Self.record(messages[$0]) }, inline: inline) { [fresh] result in
             switch result {
             case .success(let appended):
                 let waiters = topic.dedup.resolve(freshKeys, ticket: ticket, baseOffset: appended.baseOffset, timestamp: appended.timestamp)
@@ -164,13 +170,13 @@ extension Broker {
     }
 
     /// One log append; on success the stored messages go to the live fan-out before `completion` runs. With
-    /// `mayWriteInline` (small publishes, whose callers hold no broker lock) an idle log under fsync `interval` or `never`
-    /// writes on the caller's thread, and the fan-out and `completion` run there before this returns.
+    /// `inline` (small publishes, whose callers hold no broker lock) an idle log may be written on the caller's
+    /// thread (`TopicLog.append(_:inline:completion:)`), and the fan-out and `completion` then run there.
     func append(
-        _ topic: Topic, _ records: [Record], mayWriteInline: Bool = false,
+        _ topic: Topic, _ records: [Record], inline: InlineWrite? = nil,
         completion: @escaping @Sendable (Result<AppendResult, BrokerError>) -> Void
     ) {
-        topic.log.append(records, mayWriteInline: mayWriteInline) { [fanOut, counters] result in
+        topic.log.append(records, inline: inline) { [fanOut, counters] result in
             switch result {
             case .success(let appended):
                 let stored = records.enumerated().map { index, record in

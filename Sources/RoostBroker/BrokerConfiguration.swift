@@ -64,9 +64,17 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// log itself when the topic's writer is idle and its fsync policy is `interval` or `never` (Docs/architecture.md,
     /// "Inline writes and event loops"): the message reaches subscribers without a hand-off to the writer thread.
     /// Larger publishes go to the writer thread, which then writes them while the event loop reads the next frame.
-    /// 0: never inline.
+    /// Under fsync `always` the publishing event loop writes such a publish, together with the others of its turn,
+    /// and waits for their fdatasync itself, while the topic's fdatasyncs average at most
+    /// `inlineSyncMaxMicroseconds`. 0: never inline.
     /// Default 4,096 bytes.
     public var inlineWriteMaxBytes: Int
+    /// Under fsync `always`, an event loop writes a small publish to an idle topic and waits for the fdatasync
+    /// itself, at the end of its turn, only while the topic's fdatasyncs average at most this (Docs/architecture.md,
+    /// "Inline writes and event loops"): on a fast disk the confirm and the deliveries then need no wake-up of
+    /// another thread; a slow disk never stalls the event loop's other connections for long. 0: never.
+    /// Default 1,000 µs.
+    public var inlineSyncMaxMicroseconds: Int
 
     public init(
         autoCreateTopics: Bool = true,
@@ -88,7 +96,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
         tickIntervalMilliseconds: Int64? = 100,
         consumerFlushIntervalMilliseconds: Int64 = 10,
         maxTopicCreateWaiters: Int = 10_000,
-        inlineWriteMaxBytes: Int = 4_096
+        inlineWriteMaxBytes: Int = 4_096,
+        inlineSyncMaxMicroseconds: Int = 1_000
     ) {
         self.autoCreateTopics = autoCreateTopics
         self.defaultTopicConfiguration = defaultTopicConfiguration
@@ -110,6 +119,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
         self.consumerFlushIntervalMilliseconds = consumerFlushIntervalMilliseconds
         self.maxTopicCreateWaiters = maxTopicCreateWaiters
         self.inlineWriteMaxBytes = inlineWriteMaxBytes
+        self.inlineSyncMaxMicroseconds = inlineSyncMaxMicroseconds
     }
 
     func validate() throws(BrokerError) {
@@ -118,7 +128,7 @@ public struct BrokerConfiguration: Sendable, Hashable {
                          maxTopicCreateWaiters]
         if positives.contains(where: { $0 <= 0 }) || dedupWindowMilliseconds < 0 || (tickIntervalMilliseconds ?? 1) <= 0
             || consumerFlushIntervalMilliseconds < 0 || readCacheBytes < 0
-            || readCacheIdleMilliseconds < 0 || inlineWriteMaxBytes < 0 {
+            || readCacheIdleMilliseconds < 0 || inlineWriteMaxBytes < 0 || inlineSyncMaxMicroseconds < 0 {
             throw BrokerError(code: .invalidConfiguration, message: "broker limits must be positive")
         }
     }

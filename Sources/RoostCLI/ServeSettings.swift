@@ -111,8 +111,11 @@ struct ServeSettings {
             guard (1...256).contains(value) else { throw Failure(description: "event_loops is 1...256") }
             $0.eventLoops = value
         },
-        Key(name: "inline_write_max_bytes", help: "largest publish an event loop writes to an idle log itself with fsync=interval|never, bytes; 0 = never (default 4096 with one event loop, 0 with more)") {
+        Key(name: "inline_write_max_bytes", help: "largest publish an event loop writes to an idle log itself (and, with fsync=always, syncs at the end of its turn), bytes; 0 = never (default 4096 with one event loop, 0 with more)") {
             $0.broker.inlineWriteMaxBytes = try int($1)
+        },
+        Key(name: "inline_sync_max_us", help: "with fsync=always, an event loop waits for a quiet topic's fdatasync itself only while they average at most this, µs; 0 = never (default 1000)") {
+            $0.broker.inlineSyncMaxMicroseconds = try int($1)
         },
         Key(name: "max_pending_publishes", help: "unconfirmed publishes per connection before reading pauses (default 4096)") {
             $0.session.maxPendingPublishes = try int($1)

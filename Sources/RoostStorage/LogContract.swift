@@ -255,6 +255,29 @@ public struct SystemWallClock: WallClock {
     }
 }
 
+/// Permission for an append to be written by the thread that makes it, rather than by the log's writer thread
+/// (`TopicLog.append(_:inline:completion:)`; Docs/storage.md, "Inline writes").
+public struct InlineWrite: Sendable {
+    /// Takes a block to run on the appending thread once that thread is done with what it is doing now (for an
+    /// event loop: a task, which runs after the I/O events of the current turn) and returns `true`; or returns
+    /// `false` without running it, and the log's writer thread does the work as usual.
+    public typealias EndOfTurn = @Sendable (_ block: @escaping @Sendable () -> Void) -> Bool
+
+    /// Under fsync `always`, the log hands it the write and fdatasync of the appends gathered until the block
+    /// runs, so that the appends of one turn share one sync on the appending thread. `nil`: appends under
+    /// `always` are not written inline.
+    public var endOfTurn: EndOfTurn?
+    /// Under fsync `always`, the appending thread syncs only while the log's fdatasyncs take at most this on
+    /// average, so that a slow disk never stalls it for long. Zero: never.
+    public var maxSync: Duration
+
+    /// Permission to write inline; under fsync `always` only with `endOfTurn` and a positive `maxSync`.
+    public init(endOfTurn: EndOfTurn? = nil, maxSync: Duration = .zero) {
+        self.endOfTurn = endOfTurn
+        self.maxSync = maxSync
+    }
+}
+
 /// One topic's append-only log. All members are safe to call from any thread.
 public protocol TopicLog: AnyObject, Sendable {
     /// The topic name.
@@ -275,12 +298,15 @@ public protocol TopicLog: AnyObject, Sendable {
     /// storage thread: keep it short.
     func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)
 
-    /// `append(_:completion:)` that, with `mayWriteInline`, lets the calling thread write the batch itself when
-    /// the log's writer is idle and its policy does not sync each write (fsync `interval` or `never`): the
-    /// write (a copy into the page cache) and `completion` then run on the caller's thread before this returns,
-    /// one thread hand-off less per append (Docs/storage.md, "Inline writes"). The caller must hold no lock
-    /// that `completion` takes. Without `mayWriteInline`, or when the writer is busy, it is `append(_:completion:)`.
-    func append(_ records: [Record], mayWriteInline: Bool,
+    /// `append(_:completion:)` that, given `inline`, lets the calling thread write the batch itself when the log's
+    /// writer is idle and appends come apart (Docs/storage.md, "Inline writes"): one thread hand-off less per
+    /// append. Under fsync `interval` or `never` the write (a copy into the page cache) and `completion` run on
+    /// the caller's thread before this returns. Under `always` (with one sync at a time) they run, together with
+    /// every append made meanwhile, in the block the log hands to `inline.endOfTurn`, with one write and one
+    /// fdatasync, if `inline` has an `endOfTurn` and the log's fdatasyncs average at most `inline.maxSync`. The
+    /// caller must hold no lock that `completion` takes. Without `inline`, or when the writer is busy, it is
+    /// `append(_:completion:)`.
+    func append(_ records: [Record], inline: InlineWrite?,
                 completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void)
 
     /// Reads consecutive records from `offset`, at most `maxRecords` and about `maxBytes` (at least one
@@ -301,7 +327,7 @@ public protocol TopicLog: AnyObject, Sendable {
 
 extension TopicLog {
     /// Never writes inline: logs that cannot write on the caller's thread keep this.
-    public func append(_ records: [Record], mayWriteInline: Bool,
+    public func append(_ records: [Record], inline: InlineWrite?,
                        completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
         append(records, completion: completion)
     }

@@ -11,8 +11,9 @@ import Glibc
 #endif
 
 /// `BrokerConfiguration.inlineWriteMaxBytes`: a publish up to that size, to an idle topic under fsync `interval` or
-/// `never`, is stored and confirmed on the publishing thread before `publish` returns; a larger one goes to the
-/// topic's writer thread.
+/// `never`, is stored and confirmed on the publishing thread before `publish` returns (under `always`: in the block
+/// its `endOfTurn` runs, while syncs take at most `inlineSyncMaxMicroseconds`); a larger one goes to the topic's
+/// writer thread.
 @Suite(.timeLimit(.minutes(1))) struct InlinePublishTests {
     /// Publishes `bytes` of payload; returns whether the confirm came on this thread before `publish` returned, and
     /// the confirmed offset.
@@ -46,5 +47,27 @@ import Glibc
         try fixture.broker.createTopic("t")
         let published = await publish(fixture.broker, bytes: 1)
         #expect(!published.inline && published.offset == 0)
+    }
+
+    @Test func underFsyncAlwaysTheConfirmComesFromTheEndOfTheTurn() async throws {
+        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineSyncMaxMicroseconds: 1_000_000)
+        configuration.defaultTopicConfiguration.fsync = .always
+        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
+        try fixture.broker.createTopic("t")
+        let blocks = NIOLockedValueBox<[@Sendable () -> Void]>([])
+        let confirmed = NIOLockedValueBox<(thread: pthread_t, durable: Bool)?>(nil)
+        fixture.broker.publish(
+            topic: "t", messages: [PublishMessage(payload: ByteBuffer(string: "x"))],
+            endOfTurn: { block in blocks.withLockedValue { $0.append(block) }; return true }
+        ) { result in
+            confirmed.withLockedValue { $0 = (pthread_self(), (try? result.get().durable) ?? false) }
+        }
+        #expect(confirmed.withLockedValue { $0 } == nil, "stored only when the turn ends")
+        let taken = blocks.withLockedValue { $0 }
+        #expect(taken.count == 1)
+        for block in taken { block() }
+        let outcome = confirmed.withLockedValue { $0 }
+        #expect(outcome.map { pthread_equal($0.thread, pthread_self()) != 0 } == true)
+        #expect(outcome?.durable == true, "confirmed after its fdatasync")
     }
 }

@@ -5,7 +5,7 @@ import Testing
 
 @testable import RoostCLI
 
-/// `event_loops` and the inline-write default that follows it.
+/// `event_loops`, the inline-write default that follows it, and `inline_sync_max_us`.
 @Suite struct ServeEventLoopSettingsTests {
     @Test func oneLoopKeepsInlineWritesAndMoreTurnThemOff() throws {
         var one = ServeSettings()
@@ -33,5 +33,14 @@ import Testing
             values.add("event_loops", bad, source: "--set")
             #expect(throws: ServeSettings.Failure.self) { try values.configuration() }
         }
+    }
+
+    @Test func inlineSyncMaxMicrosecondsIsSetByKeyOrEnvironment() throws {
+        #expect(try ServeSettings().configuration().broker.inlineSyncMaxMicroseconds == 1_000)
+        var values = ServeSettings()
+        values.addEnvironment(["ROOST_INLINE_SYNC_MAX_US": "0"])
+        #expect(try values.configuration().broker.inlineSyncMaxMicroseconds == 0)
+        values.add("inline_sync_max_us", "-1", source: "--set")
+        #expect(throws: ServeSettings.Failure.self) { try values.configuration() }
     }
 }

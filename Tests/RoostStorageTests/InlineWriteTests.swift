@@ -9,9 +9,10 @@ import Testing
 import Glibc
 #endif
 
-/// Inline writes (Docs/architecture.md, "Inline writes"): an append that may be written inline, to an idle log whose
-/// fsync policy does not sync each write, is written and completed on the caller's thread before `append` returns;
-/// everything else goes to the writer queue as before.
+/// Inline writes (Docs/storage.md, "Inline writes"): an append that may be written inline, to an idle log whose fsync
+/// policy does not sync each write, is written and completed on the caller's thread before `append` returns; under
+/// fsync `always` it is written and synced, with the appends made meanwhile, in the block the caller's `endOfTurn`
+/// runs; everything else goes to the writer queue as before.
 @Suite struct InlineWriteTests {
     /// Where and when an append's completion ran.
     private final class Outcome: Sendable {
@@ -28,9 +29,9 @@ import Glibc
     }
 
     /// Appends `value` and reports whether it completed on this thread before `append` returned.
-    private func appendedInline(_ log: any TopicLog, _ value: String, mayWriteInline: Bool = true) async -> (inline: Bool, offset: Int64?) {
+    private func appendedInline(_ log: any TopicLog, _ value: String, inline: InlineWrite? = InlineWrite()) async -> (inline: Bool, offset: Int64?) {
         let outcome = Outcome()
-        log.append([record(value)], mayWriteInline: mayWriteInline) { outcome.record($0) }
+        log.append([record(value)], inline: inline) { outcome.record($0) }
         let completedBeforeReturn = outcome.thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false
         await withCheckedContinuation { c in DispatchQueue.global().async { outcome.done.wait(); c.resume() } }
         return (completedBeforeReturn, outcome.offset)
@@ -53,13 +54,85 @@ import Glibc
         }
     }
 
-    @Test func fsyncAlwaysNeverWritesOnTheCallersThread() async throws {
+    /// An `InlineWrite.EndOfTurn` that keeps the blocks it takes (or refuses them), for the test to run.
+    private final class Turn: Sendable {
+        private let blocks = NIOLockedValueBox<[@Sendable () -> Void]>([])
+        private let takes: Bool
+
+        init(takes: Bool = true) { self.takes = takes }
+
+        var endOfTurn: InlineWrite.EndOfTurn {
+            { [self] block in
+                guard takes else { return false }
+                blocks.withLockedValue { $0.append(block) }
+                return true
+            }
+        }
+
+        var count: Int { blocks.withLockedValue { $0.count } }
+
+        /// Runs the blocks taken so far, on this thread.
+        func end() {
+            for block in blocks.withLockedValue({ b in defer { b = [] }; return b }) { block() }
+        }
+    }
+
+    @Test func fsyncAlwaysSyncsOnTheCallersThreadOnlyAtTheEndOfItsTurn() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+            let turn = Turn()
+            let inline = InlineWrite(endOfTurn: turn.endOfTurn, maxSync: .seconds(1))
+            let first = Outcome(), second = Outcome()
+            log.append([record("one")], inline: inline) { first.record($0) }
+            log.append([record("two")], inline: inline) { second.record($0) }
+            #expect(first.thread == nil && second.thread == nil, "nothing is written before the turn ends")
+            #expect(turn.count == 1, "the second append waits for the first one's block")
+            #expect(log.endOffset == 0)
+            turn.end()
+            // Both were written and synced by this thread, in the one block.
+            for outcome in [first, second] {
+                #expect(outcome.thread.map { pthread_equal($0, pthread_self()) != 0 } == true)
+            }
+            #expect(first.offset == 0 && second.offset == 1)
+            #expect(log.endOffset == 2, "readable once synced")
+            try store.close()
+        }
+    }
+
+    @Test func fsyncAlwaysWithoutAnEndOfTurnNeverSyncsOnTheCallersThread() async throws {
         try await withTemporaryDirectory { dir in
             let store = try DiskLogStore(directory: dir.path)
             let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
             let appended = await appendedInline(log, "one")
             #expect(!appended.inline, "an fdatasync must not run on the caller's thread")
             #expect(appended.offset == 0)
+            let noBudget = await appendedInline(log, "two", inline: InlineWrite(endOfTurn: Turn().endOfTurn, maxSync: .zero))
+            #expect(!noBudget.inline && noBudget.offset == 1)
+            try store.close()
+        }
+    }
+
+    @Test func aRefusedEndOfTurnLeavesTheAppendToTheWriterQueue() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+            let appended = await appendedInline(log, "one", inline: InlineWrite(endOfTurn: Turn(takes: false).endOfTurn, maxSync: .seconds(1)))
+            #expect(!appended.inline && appended.offset == 0)
+            try store.close()
+        }
+    }
+
+    @Test func syncsSlowerThanMaxSyncStayOffTheCallersThread() async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+            // The writer's sync sets the average, which no real fdatasync keeps under a nanosecond.
+            let first = await appendedInline(log, "one", inline: nil)
+            #expect(first.offset == 0)
+            let turn = Turn()
+            let second = await appendedInline(log, "two", inline: InlineWrite(endOfTurn: turn.endOfTurn, maxSync: .nanoseconds(1)))
+            #expect(turn.count == 0 && !second.inline && second.offset == 1)
             try store.close()
         }
     }
@@ -68,7 +141,7 @@ import Glibc
         try await withTemporaryDirectory { dir in
             let store = try DiskLogStore(directory: dir.path)
             let log = try store.createLog(named: "q", configuration: testConfiguration(fsync: .never))
-            let appended = await appendedInline(log, "one", mayWriteInline: false)
+            let appended = await appendedInline(log, "one", inline: nil)
             #expect(!appended.inline && appended.offset == 0)
             try store.close()
         }
@@ -98,7 +171,7 @@ import Glibc
             let log = try store.createLog(named: "b", configuration: testConfiguration(fsync: .never))
             let release = await holdWriter(log, appending: record("held"))
             let outcome = Outcome()
-            log.append([record("queued")], mayWriteInline: true) { outcome.record($0) }
+            log.append([record("queued")], inline: InlineWrite()) { outcome.record($0) }
             #expect(outcome.thread == nil, "the writer is busy: the append waits in its queue")
             release.signal()
             await withCheckedContinuation { c in DispatchQueue.global().async { outcome.done.wait(); c.resume() } }

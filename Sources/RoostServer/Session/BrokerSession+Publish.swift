@@ -37,7 +37,7 @@ extension BrokerSession {
         }
         let ticket = PublishTicket(sequence: replies.reserve(bytes: bytes), id: id, isBatch: isBatch, bytes: bytes)
         let inbox = self.inbox
-        broker.publish(topic: topic, messages: messages) { result in
+        broker.publish(topic: topic, messages: messages, endOfTurn: endOfTurn) { result in
             inbox.post(.published(ticket, result))
         }
         if !readingPaused, replies.waitingCount >= configuration.maxPendingPublishes

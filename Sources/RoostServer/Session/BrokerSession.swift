@@ -4,6 +4,7 @@ import NIOWebSocket
 import RoostBroker
 import RoostProtocol
 import RoostSecurity
+import RoostStorage
 
 /// The broker-backed upper layer of one WebSocket connection: decodes client frames in the negotiated encoding,
 /// dispatches them to the broker, answers with `ok` / `error` in request order, and writes deliveries.
@@ -38,6 +39,9 @@ final class BrokerSession: WebSocketSessionHandler {
     let wireEncoding: WireEncoding
     let encodingKey: MessageEncodingKey
     let inbox: SessionInbox
+    /// Runs a block on this session's event loop after the I/O of its current turn: a small publish to an idle
+    /// topic under fsync `always` is written and synced there, with the turn's other publishes to that topic.
+    let endOfTurn: InlineWrite.EndOfTurn
 
     var replies = ReplyQueue()
     var output: OutputBatch
@@ -75,6 +79,7 @@ final class BrokerSession: WebSocketSessionHandler {
         self.codec = self.wireEncoding.codec
         self.encodingKey = binary ? Self.binaryKey : Self.jsonKey
         self.inbox = SessionInbox(eventLoop: session.eventLoop)
+        self.endOfTurn = EndOfTurn.runner(on: session.eventLoop)
         self.output = OutputBatch(allocator: ByteBufferAllocator(), opcode: binary ? .binary : .text)
         self.publishLimiter = session.security.makePublishLimiter()
         self.principal = session.principal

@@ -6,10 +6,10 @@ import NIOCore
 
 extension DiskTopicLog {
     public func append(_ records: [Record], completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
-        append(records, mayWriteInline: false, completion: completion)
+        append(records, inline: nil, completion: completion)
     }
 
-    public func append(_ records: [Record], mayWriteInline: Bool,
+    public func append(_ records: [Record], inline: InlineWrite?,
                        completion: @escaping @Sendable (Result<AppendResult, any Error>) -> Void) {
         let configuration = self.configuration
         if records.isEmpty {
@@ -40,14 +40,26 @@ extension DiskTopicLog {
             let quiet = p.averageGap >= Self.inlineWriteGapNanoseconds
             if p.draining { return .success(nil) }
             p.draining = true
-            return .success(mayWriteInline && quiet && configuration.fsync != .always ? .caller : .queue)
+            guard let inline else { return .success(.queue) }
+            guard configuration.fsync == .always else { return .success(quiet ? .caller : .queue) }
+            // Syncing on the caller: one sync at a time (the writer completes groups itself), a thread to sync at
+            // the end of its turn, a disk fast enough for that thread to wait, and syncs that carry few appends:
+            // a busier log is served better by its writer thread, which syncs while the event loops go on reading.
+            guard !Self.overlapsSyncs(configuration), let endOfTurn = inline.endOfTurn, inline.maxSync > .zero,
+                  p.averageSync <= inline.maxSync.nanoseconds, p.averageGroup <= Self.inlineSyncGroupLimit
+            else { return .success(.queue) }
+            return .success(.endOfTurn(endOfTurn))
         }
         switch outcome {
         case .failure(let error):
             metrics.rejectedAppends.increment()
             completion(.failure(error))
         case .success(.caller?):
-            queue.sync { drainInline() }
+            queue.sync { drainInline(maySync: false) }
+        case .success(.endOfTurn(let endOfTurn)?):
+            // Appends made until then wait in `pending` (the writer stays marked as draining) and share the write.
+            // Refused (the thread already has a block for another log this turn): the writer queue does it.
+            if !endOfTurn({ self.queue.sync { self.drainInline(maySync: true) } }) { queue.async { self.drain() } }
         case .success(.queue?):
             queue.async { self.drain() }
         case .success(nil):
@@ -59,6 +71,9 @@ extension DiskTopicLog {
     private enum Drainer {
         /// The appending thread, at once (`drainInline`).
         case caller
+        /// The appending thread, at the end of its turn, with the fdatasync (`drainInline` in the block handed
+        /// to `InlineWrite.endOfTurn`).
+        case endOfTurn(InlineWrite.EndOfTurn)
         /// The writer queue (`drain`).
         case queue
     }
@@ -70,19 +85,27 @@ extension DiskTopicLog {
     /// loop. 50 µs: evenly spaced appends are written inline up to ~20,000 a second, and the odd pair sent together
     /// by a slower publisher is still written inline.
     static let inlineWriteGapNanoseconds: UInt64 = 50_000
+    /// Under fsync `always` an append is synced on the appending thread only while the log's writes average at
+    /// most this many appends (`PendingAppends.averageGroup`, in 1/16ths). 8: at 10,000 appends a second and syncs of
+    /// ~0.2 ms a group holds 2-4; a pipelining publisher's groups hold dozens, and the event loop must go on reading
+    /// while they sync.
+    static let inlineSyncGroupLimit: UInt64 = 8 * 16
     /// Gaps count at most this in the average, so that after a dense burst a few spaced appends make it quiet again.
     static let inlineWriteGapLimitNanoseconds: UInt64 = 1_000_000
 
     /// Runs on `queue`, entered from the appending thread (`queue.sync` on a queue with nothing scheduled runs the
-    /// block on the caller's thread): writes what is queued once, here, unless it needs what an event loop must not
-    /// wait for (an fdatasync, a segment roll, syncs of an earlier `always` configuration still running), which goes
-    /// to the queue as before. What was appended meanwhile goes to the queue too, so an inline writer does one
-    /// write at most. See Docs/storage.md, "Inline writes".
-    private func drainInline() {
+    /// block on the caller's thread): writes what is queued once, here (with its fdatasync under fsync `always`,
+    /// which `append` allowed only for a fast disk), unless it needs what an event loop must not wait for (a
+    /// segment roll, overlapping syncs, syncs of an earlier `always` configuration still running), which goes to
+    /// the queue as before. What was appended meanwhile goes to the queue too, so an inline writer does one write
+    /// at most. See Docs/storage.md, "Inline writes".
+    private func drainInline(maySync: Bool) {
         let items = takePending(finishingDrain: true)
         if items.isEmpty { return }
         let configuration = self.configuration
-        guard configuration.fsync != .always, syncs.withLockedValue({ $0.isIdle }), !wouldRoll(items, configuration) else {
+        guard maySync || configuration.fsync != .always, !Self.overlapsSyncs(configuration),
+              syncs.withLockedValue({ $0.isIdle }), !wouldRoll(items, configuration)
+        else {
             return queue.async { self.process(items); self.drain() }
         }
         process(items)
@@ -140,6 +163,7 @@ extension DiskTopicLog {
         let now = max(clock.nowMilliseconds(), w.lastTimestamp)
         w.lastTimestamp = now
         let durable = configuration.fsync == .always
+        if durable { pending.withLockedValue { $0.recordGroup(appends: items.count) } }
         // Appends share a batch up to this; a larger single append gets its own (up to `maxBatchBytes`).
         let mergeLimit = min(configuration.mergedBatchBytes, configuration.maxBatchBytes)
         var i = 0
@@ -234,7 +258,10 @@ extension DiskTopicLog {
                 // Synced by the pipeline, overlapping the next writes.
             } else if configuration.fsync == .always {
                 syncing = true
+                let start = DispatchTime.now().uptimeNanoseconds
                 try w.segment.file.sync()
+                let took = DispatchTime.now().uptimeNanoseconds &- start
+                pending.withLockedValue { $0.recordSync(nanoseconds: took) }
                 metrics.fsyncs.increment()
             } else {
                 w.unsynced = true

@@ -29,4 +29,30 @@ struct PendingAppends {
     /// Moving average of the time between appends, ns, each gap counted up to 1 ms (see
     /// `DiskTopicLog.inlineWriteGapNanoseconds`): inline writes are for appends that come apart.
     var averageGap: UInt64 = 1_000_000
+    /// Moving average of the writer's fdatasyncs under fsync `always`, ns (the first sets it): the appending
+    /// thread syncs only while it is at most `InlineWrite.maxSync`. Zero until the first sync.
+    private(set) var averageSync: UInt64 = 0
+    /// Moving average of the appends one write of the writer carries under fsync `always`, in 1/16ths (see
+    /// `DiskTopicLog.inlineSyncGroupLimit`).
+    private(set) var averageGroup: UInt64 = 16
+
+    /// Counts a write of `appends` appends into `averageGroup`.
+    mutating func recordGroup(appends: Int) {
+        averageGroup = averageGroup - averageGroup / 8 + UInt64(min(appends, 1 << 20)) * 2
+    }
+
+    /// Counts an fdatasync that took `nanoseconds` into `averageSync`.
+    mutating func recordSync(nanoseconds: UInt64) {
+        averageSync = averageSync == 0 ? max(nanoseconds, 1) : averageSync - averageSync / 8 + nanoseconds / 8
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, 0 if negative, saturating.
+    var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0 else { return 0 }
+        let (whole, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole.addingReportingOverflow(UInt64(attoseconds / 1_000_000_000)).partialValue
+    }
 }
