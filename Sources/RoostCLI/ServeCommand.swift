@@ -7,6 +7,7 @@ import NIOPosix
 import Prometheus
 import RoostSecurity
 import RoostServer
+import RoostStorage
 
 /// `roost serve`: runs the broker until SIGTERM or SIGINT, then shuts down gracefully (confirms sent, close
 /// 1001, consumer state and log flushed, clean-shutdown marker written).
@@ -79,7 +80,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var metricsFactory = PrometheusMetricsFactory(registry: registry)
+        metricsFactory.durationHistogramBuckets[StorageHistograms.fsyncSeconds] = StorageHistograms.fsyncSecondsBuckets
+        MetricsSystem.bootstrap(metricsFactory)
         let logger = Logger(label: "roost")
         let signals = await TerminationSignals()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.eventLoops)

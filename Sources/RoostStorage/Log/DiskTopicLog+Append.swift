@@ -258,11 +258,8 @@ extension DiskTopicLog {
                 // Synced by the pipeline, overlapping the next writes.
             } else if configuration.fsync == .always {
                 syncing = true
-                let start = DispatchTime.now().uptimeNanoseconds
-                try w.segment.file.sync()
-                let took = DispatchTime.now().uptimeNanoseconds &- start
+                let took = try timedSync(w.segment.file)
                 pending.withLockedValue { $0.recordSync(nanoseconds: took) }
-                metrics.fsyncs.increment()
             } else {
                 w.unsynced = true
             }
@@ -317,6 +314,16 @@ extension DiskTopicLog {
         }
     }
 
+    /// fdatasyncs `file`, counts it and records its duration; returns the duration in nanoseconds.
+    func timedSync(_ file: LogFile) throws -> UInt64 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try file.sync()
+        let took = DispatchTime.now().uptimeNanoseconds &- start
+        metrics.fsyncs.increment()
+        metrics.fsyncSeconds.recordNanoseconds(Int64(clamping: took))
+        return took
+    }
+
     /// Runs on `queue` at most the fsync interval after a write: starts an fdatasync of the active segment on a sync
     /// queue, so that the writer (and an inline writer's event loop, which enters `queue`) never waits for it. The
     /// sync covers every write made before it starts; writes made while it runs are covered by the next one.
@@ -328,8 +335,7 @@ extension DiskTopicLog {
         let file = w.segment.file
         syncQueues[0].async {
             do {
-                try file.sync()
-                self.metrics.fsyncs.increment()
+                _ = try self.timedSync(file)
             } catch {
                 let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")
                 self.logger.error("interval fsync failed; the log refuses appends until reopened", metadata: ["error": "\(failure)"])

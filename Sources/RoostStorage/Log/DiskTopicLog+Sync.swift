@@ -27,8 +27,7 @@ extension DiskTopicLog {
         syncQueues[Int(id % UInt64(syncQueues.count))].async {
             let result: Result<Void, LogError>
             do {
-                try file.sync()
-                self.metrics.fsyncs.increment()
+                _ = try self.timedSync(file)
                 result = .success(())
             } catch {
                 let failure = (error as? LogError) ?? LogError(code: .io, message: "\(error)")

@@ -18,7 +18,7 @@ struct ServeCommandTests {
         return nil
     }
 
-    @Test("serves with config file, environment and flags, and shuts down cleanly on SIGTERM")
+    @Test("serves with config file, environment and flags, exports storage metrics, and shuts down cleanly on SIGTERM")
     func serveAndTerminate() async throws {
         let roost = try #require(Self.executable, "the roost executable is built with the tests")
         let directory = try TemporaryDirectory(prefix: "roost-serve-test")
@@ -37,6 +37,8 @@ struct ServeCommandTests {
         let port = try #require(await Self.servingPort(stderr.fileHandleForReading), "roost serve did not report its address")
         let result = try await ScenarioRunner.run("wsbench_frames", port: port)
         #expect(result.status == 0, "\(result.output)")
+        let metrics = try await ScenarioRunner.run("fsync_metrics", port: port)
+        #expect(metrics.status == 0, "\(metrics.output)")
         let (exit, exited) = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { process in
             exited.yield(process.terminationStatus)

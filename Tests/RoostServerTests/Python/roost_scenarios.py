@@ -141,6 +141,24 @@ async def wsbench_frames(port):
     print("ok")
 
 
+async def fsync_metrics(port):
+    """A topic under fsync always: its fdatasyncs are counted and timed in /metrics, with sub-millisecond buckets."""
+    status, topic = http(port, "POST", "/v1/admin/topics", {"name": "durable", "config": {"fsync": "always"}})
+    assert status == 201 and topic["config"]["fsync"] == "always", (status, topic)
+    pub = await Conn.open(port)
+    await publish_all(pub, "durable", [{"n": n} for n in range(3)])
+    status, metrics = http(port, "GET", "/metrics")
+    assert status == 200
+    lines = metrics.splitlines()
+    samples = [line for line in lines if line.startswith("roost_storage_fsync_seconds_count") and 'topic="durable"' in line]
+    assert samples and float(samples[0].split()[-1]) >= 1, samples or lines
+    buckets = [line for line in lines if line.startswith("roost_storage_fsync_seconds_bucket") and 'topic="durable"' in line]
+    assert any('le="0.00005"' in line for line in buckets), buckets
+    assert any('le="0.001"' in line for line in buckets), buckets
+    await pub.close()
+    print("ok")
+
+
 def varint(n):
     out = bytearray()
     while True:
