@@ -29,11 +29,18 @@ import Glibc
         return (inline, outcome.withLockedValue { $0?.offset })
     }
 
-    @Test func smallPublishesAreWrittenInlineAndLargeOnesByTheWriter() async throws {
-        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 100)
-        configuration.defaultTopicConfiguration.fsync = .interval(milliseconds: 1_000)
+    /// A broker on disk under `fsync` with the topic "t".
+    private func fixture(fsync: FsyncPolicy, _ configuration: BrokerConfiguration) throws -> BrokerFixture {
+        var configuration = configuration
+        configuration.defaultTopicConfiguration.fsync = fsync
         let fixture = try BrokerFixture(configuration: configuration, store: .disk)
         try fixture.broker.createTopic("t")
+        return fixture
+    }
+
+    @Test func smallPublishesAreWrittenInlineAndLargeOnesByTheWriter() async throws {
+        let fixture = try fixture(
+            fsync: .interval(milliseconds: 1_000), BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 100))
         let small = await publish(fixture.broker, bytes: 100)
         #expect(small.inline && small.offset == 0)
         let large = await publish(fixture.broker, bytes: 101)
@@ -41,19 +48,14 @@ import Glibc
     }
 
     @Test func zeroTurnsInlineWritesOff() async throws {
-        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 0)
-        configuration.defaultTopicConfiguration.fsync = .never
-        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
-        try fixture.broker.createTopic("t")
+        let fixture = try fixture(fsync: .never, BrokerConfiguration(tickIntervalMilliseconds: nil, inlineWriteMaxBytes: 0))
         let published = await publish(fixture.broker, bytes: 1)
         #expect(!published.inline && published.offset == 0)
     }
 
     @Test func underFsyncAlwaysTheConfirmComesFromTheEndOfTheTurn() async throws {
-        var configuration = BrokerConfiguration(tickIntervalMilliseconds: nil, inlineSyncMaxMicroseconds: 1_000_000)
-        configuration.defaultTopicConfiguration.fsync = .always
-        let fixture = try BrokerFixture(configuration: configuration, store: .disk)
-        try fixture.broker.createTopic("t")
+        let fixture = try fixture(
+            fsync: .always, BrokerConfiguration(tickIntervalMilliseconds: nil, inlineSyncMaxMicroseconds: 1_000_000))
         let blocks = NIOLockedValueBox<[@Sendable () -> Void]>([])
         let confirmed = NIOLockedValueBox<(thread: pthread_t, durable: Bool)?>(nil)
         fixture.broker.publish(

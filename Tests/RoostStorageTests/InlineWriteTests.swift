@@ -28,6 +28,20 @@ import Glibc
         var offset: Int64? { state.withLockedValue { try? $0.result?.get().baseOffset } }
     }
 
+    /// Runs `body` with a fresh disk log under `fsync` (adjusted by `configure`), then closes its store.
+    private func withLog(
+        fsync: FsyncPolicy, configure: (inout LogConfiguration) -> Void = { _ in },
+        _ body: (any TopicLog) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { dir in
+            let store = try DiskLogStore(directory: dir.path)
+            var configuration = testConfiguration(fsync: fsync)
+            configure(&configuration)
+            try await body(try store.createLog(named: "t", configuration: configuration))
+            try store.close()
+        }
+    }
+
     /// Appends `value` and reports whether it completed on this thread before `append` returned.
     private func appendedInline(_ log: any TopicLog, _ value: String, inline: InlineWrite? = InlineWrite()) async -> (inline: Bool, offset: Int64?) {
         let outcome = Outcome()
@@ -39,9 +53,7 @@ import Glibc
 
     @Test(arguments: [FsyncPolicy.never, .interval(milliseconds: 1_000)])
     func anIdleLogIsWrittenOnTheCallersThread(fsync: FsyncPolicy) async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "i", configuration: testConfiguration(fsync: fsync))
+        try await withLog(fsync: fsync) { log in
             let first = await appendedInline(log, "one")
             #expect(first.inline && first.offset == 0)
             #expect(log.endOffset == 1, "readable as soon as append returned")
@@ -49,8 +61,8 @@ import Glibc
             // above 50 µs after one quick append: the next one is inline too.
             let second = await appendedInline(log, "two")
             #expect(second.inline && second.offset == 1)
-            #expect(try readAll(log).map(\.value.string) == ["one", "two"])
-            try store.close()
+            let values = try readAll(log).map(\.value.string)
+            #expect(values == ["one", "two"])
         }
     }
 
@@ -78,9 +90,7 @@ import Glibc
     }
 
     @Test func fsyncAlwaysSyncsOnTheCallersThreadOnlyAtTheEndOfItsTurn() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+        try await withLog(fsync: .always) { log in
             let turn = Turn()
             let inline = InlineWrite(endOfTurn: turn.endOfTurn, maxSync: .seconds(1))
             let first = Outcome(), second = Outcome()
@@ -96,63 +106,46 @@ import Glibc
             }
             #expect(first.offset == 0 && second.offset == 1)
             #expect(log.endOffset == 2, "readable once synced")
-            try store.close()
         }
     }
 
     @Test func fsyncAlwaysWithoutAnEndOfTurnNeverSyncsOnTheCallersThread() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+        try await withLog(fsync: .always) { log in
             let appended = await appendedInline(log, "one")
             #expect(!appended.inline, "an fdatasync must not run on the caller's thread")
             #expect(appended.offset == 0)
             let noBudget = await appendedInline(log, "two", inline: InlineWrite(endOfTurn: Turn().endOfTurn, maxSync: .zero))
             #expect(!noBudget.inline && noBudget.offset == 1)
-            try store.close()
         }
     }
 
     @Test func aRefusedEndOfTurnLeavesTheAppendToTheWriterQueue() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+        try await withLog(fsync: .always) { log in
             let appended = await appendedInline(log, "one", inline: InlineWrite(endOfTurn: Turn(takes: false).endOfTurn, maxSync: .seconds(1)))
             #expect(!appended.inline && appended.offset == 0)
-            try store.close()
         }
     }
 
     @Test func syncsSlowerThanMaxSyncStayOffTheCallersThread() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "a", configuration: testConfiguration(fsync: .always))
+        try await withLog(fsync: .always) { log in
             // The writer's sync sets the average, which no real fdatasync keeps under a nanosecond.
             let first = await appendedInline(log, "one", inline: nil)
             #expect(first.offset == 0)
             let turn = Turn()
             let second = await appendedInline(log, "two", inline: InlineWrite(endOfTurn: turn.endOfTurn, maxSync: .nanoseconds(1)))
             #expect(turn.count == 0 && !second.inline && second.offset == 1)
-            try store.close()
         }
     }
 
     @Test func withoutPermissionTheWriterQueueWrites() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "q", configuration: testConfiguration(fsync: .never))
+        try await withLog(fsync: .never) { log in
             let appended = await appendedInline(log, "one", inline: nil)
             #expect(!appended.inline && appended.offset == 0)
-            try store.close()
         }
     }
 
     @Test func anAppendThatRollsTheSegmentGoesToTheWriterQueue() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            var config = testConfiguration(fsync: .never)
-            config.segmentBytes = 1024
-            let log = try store.createLog(named: "r", configuration: config)
+        try await withLog(fsync: .never, configure: { config in config.segmentBytes = 1024 }) { log in
             let value = String(repeating: "x", count: 600)
             let first = await appendedInline(log, value)
             #expect(first.inline && first.offset == 0)
@@ -160,15 +153,13 @@ import Glibc
             let second = await appendedInline(log, value)
             #expect(!second.inline && second.offset == 1)
             #expect((log as? DiskTopicLog)?.segmentCount == 2)
-            #expect(try readAll(log).count == 2)
-            try store.close()
+            let records = try readAll(log)
+            #expect(records.count == 2)
         }
     }
 
     @Test func anAppendQueuedBehindABusyWriterIsNotWrittenInline() async throws {
-        try await withTemporaryDirectory { dir in
-            let store = try DiskLogStore(directory: dir.path)
-            let log = try store.createLog(named: "b", configuration: testConfiguration(fsync: .never))
+        try await withLog(fsync: .never) { log in
             let release = await holdWriter(log, appending: record("held"))
             let outcome = Outcome()
             log.append([record("queued")], inline: InlineWrite()) { outcome.record($0) }
@@ -176,7 +167,6 @@ import Glibc
             release.signal()
             await withCheckedContinuation { c in DispatchQueue.global().async { outcome.done.wait(); c.resume() } }
             #expect(outcome.offset == 1)
-            try store.close()
         }
     }
 }

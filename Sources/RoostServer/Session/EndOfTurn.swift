@@ -21,8 +21,13 @@ enum EndOfTurn {
     static func runner(on eventLoop: any EventLoop) -> InlineWrite.EndOfTurn {
         { block in
             guard eventLoop.inEventLoop else { return false }
-            let flag = held.currentValue ?? Held()
-            if held.currentValue == nil { held.currentValue = flag }
+            let flag: Held
+            if let current = held.currentValue {
+                flag = current
+            } else {
+                flag = Held()
+                held.currentValue = flag
+            }
             let taken = flag.value.withLockedValue { holding in
                 if holding { return false }
                 holding = true
