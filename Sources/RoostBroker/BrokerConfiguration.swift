@@ -61,12 +61,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// milliseconds a create takes, and a few hundred KiB at most.
     public var maxTopicCreateWaiters: Int
     /// Largest publish (payload, key and header bytes of its messages) that the publishing thread may write to the
-    /// log itself when the topic's writer is idle and its fsync policy is `interval` or `never` (Docs/architecture.md,
-    /// "Inline writes and event loops"): the message reaches subscribers without a hand-off to the writer thread.
-    /// Larger publishes go to the writer thread, which then writes them while the event loop reads the next frame.
-    /// Under fsync `always` the publishing event loop writes such a publish, together with the others of its turn,
-    /// and waits for their fdatasync itself, while the topic's fdatasyncs average at most
-    /// `inlineSyncMaxMicroseconds`. 0: never inline.
+    /// log itself when the topic's writer is idle (Docs/architecture.md, "Inline writes and event loops"): the
+    /// message reaches subscribers without a hand-off to the writer thread. Under fsync `interval` or `never` the
+    /// write happens at once; under `always` the publishing event loop writes such a publish, together with the
+    /// others of its turn, and waits for their fdatasync itself, while the topic's fdatasyncs average at most
+    /// `inlineSyncMaxMicroseconds`. Larger publishes go to the writer thread, which then writes them while the event
+    /// loop reads the next frame. 0: never inline.
     /// Default 4,096 bytes.
     public var inlineWriteMaxBytes: Int
     /// Under fsync `always`, an event loop writes a small publish to an idle topic and waits for the fdatasync

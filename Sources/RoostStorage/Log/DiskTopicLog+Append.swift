@@ -163,7 +163,6 @@ extension DiskTopicLog {
         let now = max(clock.nowMilliseconds(), w.lastTimestamp)
         w.lastTimestamp = now
         let durable = configuration.fsync == .always
-        if durable { pending.withLockedValue { $0.recordGroup(appends: items.count) } }
         // Appends share a batch up to this; a larger single append gets its own (up to `maxBatchBytes`).
         let mergeLimit = min(configuration.mergedBatchBytes, configuration.maxBatchBytes)
         var i = 0
@@ -259,7 +258,8 @@ extension DiskTopicLog {
             } else if configuration.fsync == .always {
                 syncing = true
                 let took = try timedSync(w.segment.file)
-                pending.withLockedValue { $0.recordSync(nanoseconds: took) }
+                let appends = w.completions.count
+                pending.withLockedValue { $0.recordWrite(appends: appends, syncNanoseconds: took) }
             } else {
                 w.unsynced = true
             }

@@ -32,18 +32,14 @@ struct PendingAppends {
     /// Moving average of the writer's fdatasyncs under fsync `always`, ns (the first sets it): the appending
     /// thread syncs only while it is at most `InlineWrite.maxSync`. Zero until the first sync.
     private(set) var averageSync: UInt64 = 0
-    /// Moving average of the appends one write of the writer carries under fsync `always`, in 1/16ths (see
+    /// Moving average of the appends one synced write of the writer carries under fsync `always`, in 1/16ths (see
     /// `DiskTopicLog.inlineSyncGroupLimit`).
     private(set) var averageGroup: UInt64 = 16
 
-    /// Counts a write of `appends` appends into `averageGroup`.
-    mutating func recordGroup(appends: Int) {
+    /// Counts a write of `appends` appends whose fdatasync took `syncNanoseconds` into the two averages.
+    mutating func recordWrite(appends: Int, syncNanoseconds: UInt64) {
         averageGroup = averageGroup - averageGroup / 8 + UInt64(min(appends, 1 << 20)) * 2
-    }
-
-    /// Counts an fdatasync that took `nanoseconds` into `averageSync`.
-    mutating func recordSync(nanoseconds: UInt64) {
-        averageSync = averageSync == 0 ? max(nanoseconds, 1) : averageSync - averageSync / 8 + nanoseconds / 8
+        averageSync = averageSync == 0 ? max(syncNanoseconds, 1) : averageSync - averageSync / 8 + syncNanoseconds / 8
     }
 }
 
