@@ -17,6 +17,8 @@ import Testing
             var configuration = BrokerServerConfiguration(dataDirectory: directory.path)
             configuration.server.port = 0
             configuration.server.shutdownTimeout = .seconds(2)
+            // As in LiveBroker: a starved test process may send its upgrade request after the default 10 s.
+            configuration.server.handshakeTimeout = .seconds(600)
             var logger = Logger(label: "roost.test")
             logger.logLevel = .warning
             server = try RoostBrokerServer(configuration: configuration, logger: logger)

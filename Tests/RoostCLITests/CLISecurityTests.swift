@@ -18,6 +18,8 @@ import Testing
         var configuration = BrokerServerConfiguration(dataDirectory: directory.path)
         configuration.server.port = 0
         configuration.server.shutdownTimeout = .seconds(2)
+        // As in LiveBroker: a starved test process may send its upgrade request after the default 10 s.
+        configuration.server.handshakeTimeout = .seconds(600)
         configuration.server.tls = ServerTLSConfiguration(
             certificateChainPath: certificates.path("server.pem"), privateKeyPath: certificates.path("server.key"))
         var security = SecurityConfiguration()

@@ -40,6 +40,8 @@ final class FakeBroker: Sendable {
         configuration.port = port
         configuration.tls = tls
         configuration.shutdownTimeout = .seconds(2)
+        // As in LiveBroker: a starved test process may send its upgrade request after the default 10 s.
+        configuration.handshakeTimeout = .seconds(600)
         return RoostServer(configuration: configuration) { session in FakeSession(broker: self, session: session) }
     }
 
